@@ -1,0 +1,67 @@
+"""Domain errors raised by the engine.
+
+Every error carries a stable machine-readable ``code`` (used by the API and by
+clients to pick a Vietnamese message) and an English ``message`` for logs and
+API responses. An engine command that raises changes nothing.
+"""
+
+
+class DomainError(Exception):
+    """A command that the rules of the hall refuse. Nothing was changed."""
+
+    code = "domain_error"
+    status = 409  # HTTP status the web layer maps this error to
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
+
+
+class NotFound(DomainError):
+    """An unknown field, counter, officer, priority category or ticket."""
+
+    code = "not_found"
+    status = 404
+
+
+class InvalidCommand(DomainError):
+    """A command whose arguments are wrong in themselves (bad type, bad value)."""
+
+    code = "invalid_command"
+    status = 400
+
+
+class InvalidTransition(DomainError):
+    """The ticket or counter is not in a state that allows this command."""
+
+    code = "invalid_transition"
+
+
+class CounterClosed(DomainError):
+    code = "counter_closed"
+
+
+class CounterPaused(DomainError):
+    code = "counter_paused"
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+
+
+class NoOfficer(DomainError):
+    code = "no_officer"
+
+
+class NothingWaiting(DomainError):
+    """Call next found no waiting ticket in the fields the counter serves."""
+
+    code = "nothing_waiting"
+
+
+class OfficerBusy(DomainError):
+    code = "officer_busy"
