@@ -111,6 +111,13 @@ class CounterConfig(_Model):
     fields: list[str]
     officer: str | None = None  # the officer seated here when the hall first starts
 
+    @field_validator("fields")
+    @classmethod
+    def _serves_something(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("a counter must serve at least one field")
+        return value
+
     @property
     def label(self) -> str:
         return self.name or f"Quầy {self.number}"
@@ -243,8 +250,6 @@ def _cross_check(raw: HallFile) -> list[str]:
     numbers = {c.number for c in raw.counters}
     seated: dict[str, int] = {}
     for i, counter in enumerate(raw.counters):
-        if not counter.fields:
-            errors.append(f"counters[{i}].fields: counter {counter.number} serves no field")
         for j, code in enumerate(counter.fields):
             if code not in codes:
                 errors.append(f"counters[{i}].fields[{j}]: unknown field code {code!r}")
@@ -290,7 +295,7 @@ def parse_hall(data: dict, source: str = "<hall>") -> HallConfig:
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            msg = err["msg"]
+            msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
             elif err["type"] == "missing":

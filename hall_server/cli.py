@@ -1,0 +1,108 @@
+"""The ``motcua`` command line.
+
+    motcua serve --config config/demo_hall.toml --db sqlite:///data/hall.db
+    motcua config check config/demo_hall.toml
+    motcua staff hash
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .config import DEMO_HALL, ConfigError, load_hall
+
+DEFAULT_DB = "sqlite:///data/hall.db"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="motcua-queue")
+def main() -> None:
+    """MotCua Queue: queue management for one-stop public service centres."""
+
+
+# ---------------------------------------------------------------------- config
+@main.group()
+def config() -> None:
+    """Check hall files."""
+
+
+@config.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def config_check(file: str) -> None:
+    """Validate a hall FILE and print every error with its key."""
+    try:
+        hall = load_hall(file)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(
+        f"{file}: OK — {hall.centre.name}: {len(hall.fields)} fields, {len(hall.counters)} counters, "
+        f"{len(hall.officers)} officers, {len(hall.devices)} devices, {len(hall.staff)} staff logins"
+    )
+
+
+# ---------------------------------------------------------------------- staff
+@main.group()
+def staff() -> None:
+    """Staff accounts."""
+
+
+@staff.command("hash")
+@click.password_option("--password", prompt="Password", help="The password to hash (asked if not given).")
+def staff_hash(password: str) -> None:
+    """Print an argon2 hash to paste into the hall file's [[staff]] password_hash."""
+    from argon2 import PasswordHasher
+
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    click.echo(PasswordHasher().hash(password))
+
+
+# ---------------------------------------------------------------------- serve
+@main.command()
+@click.option("--config", "config_file", default=str(DEMO_HALL), show_default=True,
+              type=click.Path(dir_okay=False), help="Hall file (TOML).")
+@click.option("--db", default=lambda: os.environ.get("MOTCUA_DB", DEFAULT_DB), show_default=DEFAULT_DB,
+              help="Database URL: sqlite:///path or postgresql+psycopg://user@host/db.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=64, show_default=True, type=int, help="Worker threads (each websocket holds one).")
+@click.option("--redis", "message_queue", default=None, help="Redis URL for Socket.IO fan-out across processes.")
+def serve(config_file: str, db: str, host: str, port: int, threads: int, message_queue: str | None) -> None:
+    """Run the hall server under gunicorn (gthread worker, Socket.IO in threading mode)."""
+    try:
+        hall = load_hall(config_file)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("The server did not start: fix the hall file (motcua config check FILE).", err=True)
+        sys.exit(2)
+    from .web.server import run_gunicorn
+
+    run_gunicorn(hall, db=db, host=host, port=port, threads=threads, message_queue=message_queue)
+
+
+def _register_optional() -> None:
+    """Attach the command groups of the other packages (audio, devices, simulator)."""
+    import importlib
+
+    for module, attr in (
+        ("audio.cli", "audio"),
+        ("ticket_printer.cli", "printer"),
+        ("counter_buttons.cli", "buttons"),
+        ("display_board.cli", "board"),
+        ("hall_server.sim.cli", "simulate"),
+        ("hall_server.reports.cli", "report"),
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+                continue  # that part is not built yet
+            raise
+        main.add_command(getattr(mod, attr))
+
+
+_register_optional()
