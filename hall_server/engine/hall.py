@@ -53,6 +53,7 @@ class Hall:
         self.service_day: date | None = None
         self.next_number: dict[str, int] = {code: 1 for code in config.fields}
         self.tickets: dict[int, Ticket] = {}
+        self._by_tracking: dict[str, int] = {}
         self.queues: dict[str, list[tuple[float, int]]] = {code: [] for code in config.fields}
         self.counters: dict[int, Counter] = {}
         for number, cc in config.counters.items():
@@ -77,6 +78,7 @@ class Hall:
                 hall.counters[counter.number] = counter
         for ticket in tickets:
             hall.tickets[ticket.id] = ticket
+            hall._by_tracking[ticket.tracking_id] = ticket.id
             if ticket.service_day == service_day and ticket.issue_field in hall.next_number:
                 hall.next_number[ticket.issue_field] = max(hall.next_number[ticket.issue_field], ticket.number + 1)
             if ticket.state is S.WAITING and ticket.field in hall.queues:
@@ -98,10 +100,8 @@ class Hall:
             raise NotFound(f"unknown ticket {ticket_id}", ticket=ticket_id) from None
 
     def ticket_by_tracking(self, tracking_id: str) -> Ticket | None:
-        for ticket in self.tickets.values():
-            if ticket.tracking_id == tracking_id:
-                return ticket
-        return None
+        tid = self._by_tracking.get(tracking_id)
+        return self.tickets.get(tid) if tid is not None else None
 
     def counter(self, number: int) -> Counter:
         try:
@@ -202,7 +202,7 @@ class Hall:
                     self._dequeue(ticket)
                     self._move(ticket, S.EXPIRED, at, "ticket_expired")
             for tid in [t.id for t in self.tickets.values() if t.service_day < day and t.state.terminal]:
-                del self.tickets[tid]
+                self._by_tracking.pop(self.tickets.pop(tid).tracking_id, None)
         finally:
             self._result = None
         return result
@@ -233,6 +233,7 @@ class Hall:
         self.next_ticket_id += 1
         self.next_number[field] = number + 1
         self.tickets[ticket.id] = ticket
+        self._by_tracking[ticket.tracking_id] = ticket.id
         self._enqueue(ticket)
         self._transition(ticket, None, at)
         self._emit("ticket_issued", at, {"ticket": ticket.to_dict(), "people_ahead": self.people_ahead(ticket)})

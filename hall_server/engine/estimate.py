@@ -1,0 +1,19 @@
+"""Wait estimates for a waiting ticket (pure; see hall_server/queueing for the theory).
+
+``naive_wait`` is the common rule "people ahead × mean service ÷ counters of the field".
+"""
+
+from __future__ import annotations
+
+DEFAULT_SERVICE_MINUTES = 9.3  # overall mean of the synthetic hall profile (DESIGN §5)
+
+
+def naive_wait(hall, ticket, mean_service_minutes: dict[str, float] | None = None) -> float | None:
+    """Minutes until ``ticket`` is called, by the naive rule; None if nobody serves its field."""
+    if ticket.state.value != "waiting":
+        return 0.0
+    counters = len(hall.counters_serving(ticket.field))
+    if counters == 0:
+        return None
+    mean = (mean_service_minutes or {}).get(ticket.field, DEFAULT_SERVICE_MINUTES)
+    return hall.people_ahead(ticket) * mean / counters

@@ -1,0 +1,137 @@
+"""The web shell: a Flask app factory with REST, Socket.IO and pages.
+
+    >>> app = create_app(load_hall("config/demo_hall.toml"), "sqlite:///data/hall.db")
+    >>> socketio = app.extensions["socketio"]
+
+Business rules live in the engine; this package only turns requests into commands and
+events into broadcasts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_socketio import SocketIO
+
+from ..service import HallService
+from ..store import Store
+from .auth import Forbidden, login_manager
+
+log = logging.getLogger(__name__)
+
+
+class MotCua:
+    """Per-app state: the hall service and the socket bookkeeping."""
+
+    def __init__(self, config, store: Store, service: HallService):
+        self.config = config
+        self.store = store
+        self.service = service
+        self.notice = ""
+        self.socket_actors: dict = {}
+        self.socket_tracks: dict = {}
+        self.trackers: dict[str, int] = {}
+
+
+def _secret_key(app: Flask) -> str:
+    if os.environ.get("MOTCUA_SECRET_KEY"):
+        return os.environ["MOTCUA_SECRET_KEY"]
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
+               secret_key: str | None = None, rate_limit: str = "20/minute") -> Flask:
+    """Build the hall server app for one centre."""
+    app = Flask(__name__, instance_path=os.environ.get("MOTCUA_INSTANCE", str(Path("instance").resolve())))
+    app.config.update(
+        SECRET_KEY=secret_key or _secret_key(app),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    app.json.ensure_ascii = False
+    store = Store(db_url)
+    kwargs = {"clock": clock} if clock else {}
+    service = HallService(config, store, **kwargs)
+    ext = MotCua(config, store, service)
+    app.extensions["motcua"] = ext
+
+    login_manager.init_app(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=message_queue or "memory://",
+                      default_limits=[], headers_enabled=True)
+    ext.limiter = limiter
+
+    from . import api, openapi, pages
+
+    def _public_issue_exempt() -> bool:
+        from .auth import current_actor
+
+        try:
+            return current_actor().role != "anonymous"
+        except Forbidden:
+            return True
+
+    limiter.limit(rate_limit, exempt_when=_public_issue_exempt, methods=["POST"])(api.bp)
+    limiter.limit("10/minute", methods=["POST"])(pages.login_view)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(pages.bp)
+
+    socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, ping_interval=10,
+                        ping_timeout=10, cors_allowed_origins=[], json=app.json, max_http_buffer_size=64 * 1024)
+    from .sockets import init_sockets
+
+    init_sockets(socketio, ext)
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        return jsonify(error="rate_limited", message=f"too many requests: {exc.description}"), 429
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if request.path.startswith("/api/"):
+            return jsonify(error="not_found", message=f"no endpoint {request.method} {request.path}"), 404
+        return exc
+
+    @app.errorhandler(405)
+    def _method(exc):
+        return jsonify(error="method_not_allowed", message=f"{request.method} is not allowed here"), 405
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        return jsonify(error="too_large", message="the request body is too large"), 413
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc):
+        return jsonify(error="unauthorized" if exc.status == 401 else "forbidden", message=exc.message), exc.status
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return jsonify(error="server_error", message="the server failed; nothing was changed"), 500
+
+    @app.after_request
+    def _security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; media-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
+            "connect-src 'self' ws: wss:",
+        )
+        return resp
+
+    return app

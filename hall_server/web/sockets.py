@@ -1,0 +1,155 @@
+"""Socket.IO: live updates for displays, counters, supervisors and phone trackers.
+
+Protocol (docs/protocol.md):
+
+* connect with ``auth={"token": DEVICE_TOKEN}`` (a device), a staff session cookie, or
+  nothing (public, read-only); add ``"track": TRACKING_ID`` to follow one ticket only;
+* the server answers ``snapshot`` (with ``seq``), then sends ``event`` messages whose
+  ``seq`` counts up by one; a client that sees a gap emits ``resync`` and gets a new
+  snapshot; trackers get ``ticket`` messages with their ticket's whole status;
+* ``command`` ``{"command": NAME, "args": {...}, "request_id": ID}`` runs an engine
+  command; the acknowledgement is ``{"status": 200, "body": {...}}``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import join_room
+from pydantic import TypeAdapter, ValidationError
+
+from ..engine import COMMANDS, Event, IssueTicket
+from .auth import ANONYMOUS, Forbidden, device_actor
+from .views import snapshot, ticket_status
+
+_ADAPTERS = {name: TypeAdapter(cls) for name, cls in COMMANDS.items()}
+
+
+def centre_room(cid: str) -> str:
+    return f"centre:{cid}"
+
+
+def ticket_room(tracking_id: str) -> str:
+    return f"ticket:{tracking_id}"
+
+
+def init_sockets(socketio, ext) -> None:
+    cid = ext.config.id
+
+    @socketio.on("connect")
+    def on_connect(auth=None):
+        auth = auth if isinstance(auth, dict) else {}
+        actor = ANONYMOUS
+        if auth.get("token"):
+            actor = device_actor(ext.config, str(auth["token"]))
+            if actor is None:
+                return False  # the client sees connect_error; a wrong token is never read-only access
+        elif current_user.is_authenticated:
+            actor = current_user.actor
+        ext.socket_actors[request.sid] = actor
+        track = auth.get("track")
+        if track:
+            status = _tracked_status(ext, str(track))
+            if status is None:
+                return False
+            join_room(ticket_room(str(track)))
+            ext.trackers[str(track)] = ext.trackers.get(str(track), 0) + 1
+            ext.socket_tracks[request.sid] = str(track)
+            socketio.emit("ticket", status, to=request.sid)
+            return True
+        join_room(centre_room(cid))
+        socketio.emit("snapshot", snapshot(ext), to=request.sid)
+        return True
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_):
+        ext.socket_actors.pop(request.sid, None)
+        track = ext.socket_tracks.pop(request.sid, None)
+        if track is not None:
+            left = ext.trackers.get(track, 1) - 1
+            if left <= 0:
+                ext.trackers.pop(track, None)
+            else:
+                ext.trackers[track] = left
+
+    @socketio.on("resync")
+    def on_resync(*_):
+        snap = snapshot(ext)
+        socketio.emit("snapshot", snap, to=request.sid)
+        return {"seq": snap["seq"]}
+
+    @socketio.on("command")
+    def on_command(data=None):
+        from .api import run_command
+
+        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
+        if not isinstance(data, dict) or not isinstance(data.get("command"), str):
+            return _err(400, "bad_message", 'send {"command": NAME, "args": {...}, "request_id": ID}')
+        name = data["command"]
+        adapter = _ADAPTERS.get(name)
+        if adapter is None:
+            return _err(400, "unknown_command", f"unknown command {name[:40]!r}")
+        args = data.get("args", {})
+        request_id = data.get("request_id")
+        if not isinstance(args, dict):
+            return _err(400, "invalid_command", "args must be an object")
+        if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 64):
+            return _err(400, "invalid_command", "request_id must be a string of 1 to 64 characters")
+        if name == IssueTicket.name:
+            args = {k: v for k, v in args.items() if k != "tracking_id"} | {"tracking_id": secrets.token_urlsafe(12)}
+        if "fields" in args and isinstance(args["fields"], list):
+            args["fields"] = tuple(args["fields"])
+        try:
+            command = adapter.validate_python(args, strict=True)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
+            return _err(400, "invalid_command", problems)
+        try:
+            status, body = run_command(command, actor, request_id)
+        except Forbidden as exc:
+            return _err(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+        return {"status": status, "body": body}
+
+    @socketio.on_error_default
+    def on_error(exc):
+        current_app.logger.exception("socket handler failed")
+        return _err(500, "server_error", "the server could not handle this message")
+
+    def publish(events: list[Event], service) -> None:
+        for event in events:
+            socketio.emit("event", event.to_dict(), to=centre_room(cid))
+        if ext.trackers:
+            _update_trackers(socketio, ext, events, service.hall)
+
+    ext.service.listeners.append(publish)
+
+
+def _err(status: int, code: str, message: str) -> dict:
+    return {"status": status, "body": {"error": code, "message": message}}
+
+
+def _tracked_status(ext, tracking_id: str):
+    with ext.service.read() as hall:
+        ticket = hall.ticket_by_tracking(tracking_id)
+        return ticket_status(ext, hall, ticket) if ticket else None
+
+
+def _update_trackers(socketio, ext, events: list[Event], hall) -> None:
+    """Send fresh status to followed tickets whose place or estimate may have changed."""
+    fields: set[str] = set()
+    for event in events:
+        data = event.data
+        if "ticket" in data:
+            fields.add(data["ticket"]["field"])
+        if data.get("from_field"):
+            fields.add(data["from_field"])
+        if "counter" in data:
+            fields.update(data["counter"]["fields"])
+    for tracking_id in list(ext.trackers):
+        ticket = hall.ticket_by_tracking(tracking_id)
+        if ticket is not None and (ticket.field in fields or any(
+            e.data.get("ticket", {}).get("id") == ticket.id for e in events
+        )):
+            socketio.emit("ticket", ticket_status(ext, hall, ticket), to=ticket_room(tracking_id))

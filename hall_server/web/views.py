@@ -1,0 +1,54 @@
+"""Read models built from the hall for pages, the API and sockets (public data only)."""
+
+from __future__ import annotations
+
+from ..engine.estimate import naive_wait
+
+
+def centre_info(config) -> dict:
+    """The public description of the centre, for pages and devices."""
+    cc = config.centre
+    return {
+        "id": cc.id, "name": cc.name, "name_en": cc.name_en, "address": cc.address, "phone": cc.phone,
+        "timezone": cc.timezone, "wait_target_minutes": cc.wait_target_minutes,
+        "ticket_reading": cc.ticket_reading, "announcement": cc.announcement,
+        "fields": [{"code": f.code, "name": f.name, "name_en": f.name_en, "prefix": f.prefix}
+                   for f in config.fields.values()],
+        "counters": [{"number": k.number, "name": k.label} for k in config.counters.values()],
+        "officers": [{"id": o.id, "name": o.name, "title": o.title, "agency": o.agency, "phone": o.phone}
+                     for o in config.officers.values()],
+        "priorities": [{"code": p.code, "name": p.name, "name_en": p.name_en,
+                        "head_start_minutes": p.head_start_minutes} for p in config.priorities.values()],
+    }
+
+
+def snapshot(ext) -> dict:
+    with ext.service.read() as hall:
+        snap = hall.snapshot()
+    snap["notice"] = ext.notice
+    return snap
+
+
+def ticket_status(ext, hall, ticket) -> dict:
+    config = ext.config
+    wait = naive_wait(hall, ticket)
+    return {
+        "code": ticket.code,
+        "field": ticket.field,
+        "field_name": config.fields[ticket.field].name if ticket.field in config.fields else ticket.field,
+        "state": ticket.state.value,
+        "priority": ticket.priority,
+        "people_ahead": hall.people_ahead(ticket),
+        "estimated_wait_minutes": round(wait, 1) if wait is not None else None,
+        "counter": ticket.counter,
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+        "centre": config.id,
+        "centre_name": config.centre.name,
+    }
+
+
+def public_ticket_status(ext, tracking_id: str) -> dict | None:
+    with ext.service.read() as hall:
+        ticket = hall.ticket_by_tracking(tracking_id)
+        return ticket_status(ext, hall, ticket) if ticket is not None else None

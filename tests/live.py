@@ -1,0 +1,91 @@
+"""A real hall server in a subprocess (gunicorn gthread), on a free loopback port.
+
+    with LiveServer(tmp_path) as server:
+        requests.post(server.url + "/api/v1/tickets", json={"field": "DD"})
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from hall_server.config import DEMO_HALL
+
+from .conftest import ROOT
+
+KIOSK = "demo-kiosk-1-token-change-me"
+BUTTONS_1 = "demo-buttons-1-token-change-me"  # counters 1–5
+BUTTONS_2 = "demo-buttons-2-token-change-me"  # counters 6–10
+DISPLAY = "demo-display-1-token-change-me"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, config: Path = DEMO_HALL, port: int | None = None, db: str | None = None,
+                 threads: int = 64, extra_env: dict | None = None):
+        self.data_dir = Path(data_dir)
+        self.config = config
+        self.port = port or free_port()
+        self.db = db or f"sqlite:///{self.data_dir / 'hall.db'}"
+        self.threads = threads
+        self.extra_env = extra_env or {}
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "LiveServer":
+        env = os.environ | {"MOTCUA_INSTANCE": str(self.data_dir / "instance"), "MOTCUA_SECRET_KEY": "test-secret",
+                            "PYTHONUNBUFFERED": "1"} | self.extra_env
+        self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hall_server", "serve", "--config", str(self.config), "--db", self.db,
+             "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.read_log()[-2000:]}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not answer within {timeout}s: {self.read_log()[-2000:]}")
+
+    def read_log(self) -> str:
+        return (self.data_dir / f"server-{self.port}.log").read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc = None
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
