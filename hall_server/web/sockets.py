@@ -18,13 +18,26 @@ import secrets
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import join_room
-from pydantic import TypeAdapter, ValidationError
+import dataclasses
+
+from pydantic import ConfigDict, ValidationError, create_model
 
 from ..engine import COMMANDS, Event, IssueTicket
 from .auth import ANONYMOUS, Forbidden, device_actor
 from .views import snapshot, ticket_status
 
-_ADAPTERS = {name: TypeAdapter(cls) for name, cls in COMMANDS.items()}
+
+
+def _args_model(cls):
+    """A strict pydantic model of a command's arguments (no coercion, no unknown keys)."""
+    fields = {
+        f.name: (f.type, f.default if f.default is not dataclasses.MISSING else ...)
+        for f in dataclasses.fields(cls)
+    }
+    return create_model(f"{cls.__name__}Args", __config__=ConfigDict(strict=True, extra="forbid"), **fields)
+
+
+_ADAPTERS = {name: (cls, _args_model(cls)) for name, cls in COMMANDS.items()}
 
 
 def centre_room(cid: str) -> str:
@@ -102,7 +115,8 @@ def init_sockets(socketio, ext) -> None:
         if "fields" in args and isinstance(args["fields"], list):
             args["fields"] = tuple(args["fields"])
         try:
-            command = adapter.validate_python(args, strict=True)
+            cls, model = adapter
+            command = cls(**model.model_validate(args).model_dump())
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
             return _err(400, "invalid_command", problems)
