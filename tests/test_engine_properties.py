@@ -180,8 +180,8 @@ def test_the_machine_exercises_routing_choices():
 
     machine = HallMachine()
     rng = random.Random(7)
-    for _ in range(400):
+    for _ in range(150):
         machine.crowd_arrives([(rng.choice(FIELDS), rng.choice(PRIORITIES)) for _ in range(3)])
         machine.next_citizen(rng.choice(COUNTERS))
         machine.counters_serve_at_most_one_citizen()
-    assert machine.routed > 100
+    assert machine.routed > 40

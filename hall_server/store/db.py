@@ -15,6 +15,7 @@ row is then locked with ``SELECT … FOR UPDATE`` so several processes serialise
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=15000")
+            # Checkpoints run in a background thread (Store._checkpointer) between commands;
+            # the writer checkpoints itself only as a safety net if the WAL grows past ~40 MB.
+            cur.execute("PRAGMA wal_autocheckpoint=10000")
+            cur.execute("PRAGMA journal_size_limit=67108864")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -147,13 +152,31 @@ class Transaction:
 class Store:
     """The hall database. One instance per process; thread-safe through its pool."""
 
+    CHECKPOINT_SECONDS = 1.0
+
     def __init__(self, url: str, *, run_migrations: bool = True):
         self.url = url
         self.engine = make_engine(url)
         if run_migrations:
             migrate(self.engine)
+        self._closed = threading.Event()
+        if self.engine.dialect.name == "sqlite":
+            threading.Thread(target=self._checkpointer, name="sqlite-checkpoint", daemon=True).start()
+
+    def _checkpointer(self) -> None:
+        """Copy the WAL into the database file every few seconds without blocking writers."""
+        while not self._closed.wait(self.CHECKPOINT_SECONDS):
+            try:
+                raw = self.engine.raw_connection()  # outside any transaction, as a checkpoint must be
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                finally:
+                    raw.close()
+            except Exception:  # the next round tries again; a failed checkpoint loses nothing
+                log.warning("WAL checkpoint failed", exc_info=True)
 
     def close(self) -> None:
+        self._closed.set()
         self.engine.dispose()
 
     def ensure_centre(self, config) -> None:

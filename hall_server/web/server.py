@@ -7,6 +7,7 @@ Several processes share PostgreSQL and Redis (``--redis``): see docs/deploy-prov
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -47,7 +48,15 @@ class HallApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return self.app_factory()
+        # Many threads hold websockets; a shorter GIL switch interval keeps the fan-out of a
+        # call to the displays from waiting behind them (tail latency, docs/performance.md).
+        sys.setswitchinterval(0.001)
+        app = self.app_factory()
+        # Everything built at start-up lives for the whole run: keep it out of the
+        # collector's way so a full collection never stalls a call.
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def run_gunicorn(config, *, db: str, host: str, port: int, threads: int = 256,

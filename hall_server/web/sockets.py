@@ -131,11 +131,14 @@ def init_sockets(socketio, ext) -> None:
         current_app.logger.exception("socket handler failed")
         return _err(500, "server_error", "the server could not handle this message")
 
+    tracker_updates = TrackerUpdater(socketio, ext)
+
     def publish(events: list[Event], service) -> None:
+        # Runs under the service lock, so events leave in sequence order.
         for event in events:
             socketio.emit("event", event.to_dict(), to=centre_room(cid))
         if ext.trackers:
-            _update_trackers(socketio, ext, events, service.hall)
+            tracker_updates.submit(events)
 
     ext.service.listeners.append(publish)
 
@@ -150,20 +153,62 @@ def _tracked_status(ext, tracking_id: str):
         return ticket_status(ext, hall, ticket) if ticket else None
 
 
-def _update_trackers(socketio, ext, events: list[Event], hall) -> None:
-    """Send fresh status to followed tickets whose place or estimate may have changed."""
-    fields: set[str] = set()
-    for event in events:
-        data = event.data
-        if "ticket" in data:
-            fields.add(data["ticket"]["field"])
-        if data.get("from_field"):
-            fields.add(data["from_field"])
-        if "counter" in data:
-            fields.update(data["counter"]["fields"])
-    for tracking_id in list(ext.trackers):
-        ticket = hall.ticket_by_tracking(tracking_id)
-        if ticket is not None and (ticket.field in fields or any(
-            e.data.get("ticket", {}).get("id") == ticket.id for e in events
-        )):
-            socketio.emit("ticket", ticket_status(ext, hall, ticket), to=ticket_room(tracking_id))
+class TrackerUpdater:
+    """Sends phones fresh ticket status, off the command path.
+
+    Displays and counters get events at once; phone updates (people ahead, estimate) are
+    computed by one background thread that coalesces bursts, so 500 phones never delay a call.
+    """
+
+    def __init__(self, socketio, ext):
+        import threading
+
+        self.socketio = socketio
+        self.ext = ext
+        self._fields: set[str] = set()
+        self._tickets: set[int] = set()
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="tracker-updates", daemon=True).start()
+
+    def submit(self, events: list[Event]) -> None:
+        with self._wake:
+            for event in events:
+                data = event.data
+                if "ticket" in data:
+                    self._fields.add(data["ticket"]["field"])
+                    self._tickets.add(data["ticket"]["id"])
+                if data.get("from_field"):
+                    self._fields.add(data["from_field"])
+                if "counter" in data:
+                    self._fields.update(data["counter"]["fields"])
+            self._wake.notify()
+
+    COALESCE_SECONDS = 0.25  # phones may lag a quarter second; displays never wait for them
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            with self._wake:
+                while not self._fields and not self._tickets:
+                    self._wake.wait()
+            time.sleep(self.COALESCE_SECONDS)
+            with self._wake:
+                fields, tickets = self._fields, self._tickets
+                self._fields, self._tickets = set(), set()
+            try:
+                self._send(fields, tickets)
+            except Exception:  # never let the updater die
+                import logging
+
+                logging.getLogger(__name__).exception("tracker update failed")
+
+    def _send(self, fields: set[str], tickets: set[int]) -> None:
+        out = []
+        with self.ext.service.read() as hall:
+            for tracking_id in list(self.ext.trackers):
+                ticket = hall.ticket_by_tracking(tracking_id)
+                if ticket is not None and (ticket.field in fields or ticket.id in tickets):
+                    out.append((tracking_id, ticket_status(self.ext, hall, ticket)))
+        for tracking_id, status in out:
+            self.socketio.emit("ticket", status, to=ticket_room(tracking_id))

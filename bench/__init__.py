@@ -1,0 +1,1 @@
+"""Benchmarks. Run all with ``make bench`` (or ``python -m bench NAME``); figures in docs/performance.md."""

@@ -1,0 +1,1 @@
+"""MotCua Queue: ticket_printer."""
