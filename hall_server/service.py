@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .engine import Command, DomainError, Event, Hall, IssueTicket, Result
+from .engine.estimate import naive_wait
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class HallService:
         self._lock = threading.RLock()
         self.hall: Hall = store.load_hall(config, policy)
         self.listeners: list[Callable[[list[Event], "HallService"], None]] = []
+        self.estimator = naive_wait  # (hall, ticket) -> minutes or None; see hall_server/engine/estimate.py
 
     @property
     def centre_id(self) -> str:
@@ -148,6 +150,8 @@ class HallService:
             body["ticket"] = ticket.to_dict() | {"people_ahead": hall.people_ahead(ticket)}
             if isinstance(command, IssueTicket):
                 body["ticket"]["tracking_id"] = ticket.tracking_id
+                wait = self.estimator(hall, ticket)
+                body["ticket"]["estimated_wait_minutes"] = round(wait, 1) if wait is not None else None
         counter = result.counter or (result.counters.get(getattr(command, "counter", None)))
         if counter is not None:
             body["counter"] = counter.to_dict()

@@ -22,6 +22,7 @@ from flask_socketio import SocketIO
 from ..service import HallService
 from ..store import Store
 from .auth import Forbidden, login_manager
+from .devices import DeviceBoard
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class MotCua:
         self.socket_actors: dict = {}
         self.socket_tracks: dict = {}
         self.trackers: dict[str, int] = {}
+        self.device_sockets: dict[str, int] = {}
+        self.devices = DeviceBoard(config)
+        self.socketio = None
 
 
 def _secret_key(app: Flask) -> str:
@@ -92,6 +96,7 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
 
     socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, ping_interval=10,
                         ping_timeout=10, cors_allowed_origins=[], json=app.json, max_http_buffer_size=64 * 1024)
+    ext.socketio = socketio
     from .sockets import init_sockets
 
     init_sockets(socketio, ext)

@@ -222,6 +222,10 @@ def _make_view(ep: Endpoint):
         if key is not None and not (0 < len(key) <= 64):
             raise BadRequest("invalid_header", "Idempotency-Key must be 1 to 64 characters")
         status, result = run_command(command, actor, key)
+        if isinstance(command, c.IssueTicket) and actor.role == "dispenser" and status == 201:
+            from .sockets import send_print_job
+
+            send_print_job(current_app.extensions["motcua"], actor.id, result["ticket"])
         return jsonify(result), status
 
     view.__name__ = f"{ep.method.lower()}_{ep.path}".replace("/", "_").replace("<", "").replace(">", "").replace(":", "_").replace("-", "_")

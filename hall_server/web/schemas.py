@@ -61,6 +61,7 @@ class TicketOut(Out):
     transfers: int
     people_ahead: int | None = None
     tracking_id: str | None = None
+    estimated_wait_minutes: float | None = None
 
 
 class CounterOut(Out):
@@ -141,6 +142,7 @@ class SnapshotOut(Out):
     waiting: dict[str, int]
     recent_calls: list[TicketOut]
     notice: str = ""
+    alerts: list[dict] = []
 
 
 class TicketStatusOut(Out):

@@ -24,6 +24,7 @@ from pydantic import ConfigDict, ValidationError, create_model
 
 from ..engine import COMMANDS, Event, IssueTicket
 from .auth import ANONYMOUS, Forbidden, device_actor
+from .devices import PRINTER_STATES, device_room
 from .views import snapshot, ticket_status
 
 
@@ -62,6 +63,11 @@ def init_sockets(socketio, ext) -> None:
         elif current_user.is_authenticated:
             actor = current_user.actor
         ext.socket_actors[request.sid] = actor
+        if actor.role in ("dispenser", "button_box", "display"):
+            join_room(device_room(actor.id))
+            ext.device_sockets[actor.id] = ext.device_sockets.get(actor.id, 0) + 1
+            if ext.devices.connected(actor.id):
+                _broadcast_alerts(socketio, ext)
         track = auth.get("track")
         if track:
             status = _tracked_status(ext, str(track))
@@ -78,7 +84,12 @@ def init_sockets(socketio, ext) -> None:
 
     @socketio.on("disconnect")
     def on_disconnect(*_):
-        ext.socket_actors.pop(request.sid, None)
+        actor = ext.socket_actors.pop(request.sid, None)
+        if actor is not None and actor.role in ("dispenser", "button_box", "display"):
+            left = ext.device_sockets.get(actor.id, 1) - 1
+            ext.device_sockets[actor.id] = left
+            if left <= 0 and ext.devices.disconnected(actor.id):
+                _broadcast_alerts(socketio, ext)
         track = ext.socket_tracks.pop(request.sid, None)
         if track is not None:
             left = ext.trackers.get(track, 1) - 1
@@ -92,6 +103,38 @@ def init_sockets(socketio, ext) -> None:
         snap = snapshot(ext)
         socketio.emit("snapshot", snap, to=request.sid)
         return {"seq": snap["seq"]}
+
+    @socketio.on("device_status")
+    def on_device_status(data=None):
+        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
+        if actor.role not in ("dispenser", "button_box", "display"):
+            return _err(403, "forbidden", "only devices report their status")
+        if not isinstance(data, dict):
+            return _err(400, "bad_message", 'send {"printer": STATE, "detail": TEXT}')
+        printer = data.get("printer")
+        if printer is not None and printer not in PRINTER_STATES:
+            return _err(400, "bad_message", f"printer must be one of {', '.join(PRINTER_STATES)}")
+        detail = data.get("detail", "")
+        if ext.devices.report(actor.id, printer, detail if isinstance(detail, str) else ""):
+            _broadcast_alerts(socketio, ext)
+        socketio.emit("device_status", ext.devices.status[actor.id], to=centre_room(cid))
+        return {"status": 200, "body": {"ok": True}}
+
+    @socketio.on("print_result")
+    def on_print_result(data=None):
+        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
+        if actor.role != "dispenser":
+            return _err(403, "forbidden", "only dispensers print")
+        if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+            return _err(400, "bad_message", 'send {"ticket": ID, "ok": true|false, "printer": STATE}')
+        printer = data.get("printer") if data.get("printer") in PRINTER_STATES else None
+        if printer is None and data["ok"]:
+            printer = "ok"
+        if ext.devices.report(actor.id, printer, "" if data["ok"] else "print failed"):
+            _broadcast_alerts(socketio, ext)
+        socketio.emit("print_result", {"device": actor.id, "ticket": data.get("ticket"), "ok": data["ok"],
+                                       "printer": printer}, to=centre_room(cid))
+        return {"status": 200, "body": {"ok": True}}
 
     @socketio.on("command")
     def on_command(data=None):
@@ -141,6 +184,17 @@ def init_sockets(socketio, ext) -> None:
             tracker_updates.submit(events)
 
     ext.service.listeners.append(publish)
+
+
+def _broadcast_alerts(socketio, ext) -> None:
+    socketio.emit("alerts", ext.devices.snapshot()["alerts"], to=centre_room(ext.config.id))
+
+
+def send_print_job(ext, device_id: str, ticket: dict) -> None:
+    """Ask a dispenser to print a ticket issued from its touch screen."""
+    from .views import print_job
+
+    ext.socketio.emit("print", print_job(ext, ticket), to=device_room(device_id))
 
 
 def _err(status: int, code: str, message: str) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..engine.estimate import naive_wait
 
 
 def centre_info(config) -> dict:
@@ -26,12 +25,31 @@ def snapshot(ext) -> dict:
     with ext.service.read() as hall:
         snap = hall.snapshot()
     snap["notice"] = ext.notice
+    snap["alerts"] = ext.devices.snapshot()["alerts"]
     return snap
+
+
+def print_job(ext, ticket: dict) -> dict:
+    """Everything a dispenser needs to print a ticket (see ticket_printer.render.TicketInfo)."""
+    config = ext.config
+    priority = config.priorities.get(ticket.get("priority") or "")
+    return {
+        "ticket": ticket["id"],
+        "code": ticket["code"],
+        "field": ticket["field"],
+        "field_name": config.fields[ticket["field"]].name,
+        "priority_name": priority.name if priority else None,
+        "issued_at": ticket["issued_at"],
+        "people_ahead": ticket.get("people_ahead", 0),
+        "estimated_wait_minutes": ticket.get("estimated_wait_minutes"),
+        "tracking_url": f"{config.centre.public_url.rstrip('/')}/t/{ticket['tracking_id']}" if ticket.get("tracking_id") else None,
+        "centre_name": config.centre.name,
+    }
 
 
 def ticket_status(ext, hall, ticket) -> dict:
     config = ext.config
-    wait = naive_wait(hall, ticket)
+    wait = ext.service.estimator(hall, ticket)
     return {
         "code": ticket.code,
         "field": ticket.field,
