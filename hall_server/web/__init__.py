@@ -54,6 +54,24 @@ def _secret_key(app: Flask) -> str:
     return path.read_text().strip()
 
 
+OPTIONAL_BLUEPRINTS = ("announce", "supervisor", "citizen")
+
+
+def _optional_blueprints():
+    """Blueprints of features that live in their own modules (hall_server/web/<name>.py: ``bp``)."""
+    import importlib
+
+    for name in OPTIONAL_BLUEPRINTS:
+        module = f"{__name__}.{name}"
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        yield mod.bp
+
+
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
                secret_key: str | None = None, rate_limit: str = "20/minute") -> Flask:
     """Build the hall server app for one centre."""
@@ -93,6 +111,8 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
+    for blueprint in _optional_blueprints():
+        app.register_blueprint(blueprint)
 
     socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, ping_interval=10,
                         ping_timeout=10, cors_allowed_origins=[], json=app.json, max_http_buffer_size=64 * 1024)
