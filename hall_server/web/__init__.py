@@ -69,7 +69,8 @@ def _optional_blueprints():
             if exc.name == module:
                 continue
             raise
-        yield mod.bp
+        if getattr(mod, "bp", None) is not None:
+            yield mod.bp
 
 
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
@@ -108,10 +109,11 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
 
     limiter.limit(rate_limit, exempt_when=_public_issue_exempt, methods=["POST"])(api.bp)
     limiter.limit("10/minute", methods=["POST"])(pages.login_view)
+    features = list(_optional_blueprints())  # imported first: they may add API endpoints
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
-    for blueprint in _optional_blueprints():
+    for blueprint in features:
         app.register_blueprint(blueprint)
 
     socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, ping_interval=10,

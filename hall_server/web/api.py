@@ -236,6 +236,25 @@ for _ep in ENDPOINTS:
     bp.add_url_rule(_ep.path, view_func=_make_view(_ep), methods=[_ep.method])
 
 
+def add_query(method: str, path: str, summary: str, who: str, response: type[BaseModel], *,
+              public: bool = True, body: type[BaseModel] | None = None, status: int = 200):
+    """Add a JSON endpoint under /api/v1 from a feature module; it appears in the OpenAPI document.
+
+    The handler gets the path arguments (and the parsed body, if ``body`` is given), may raise
+    :class:`BadRequest` or :class:`Forbidden`, and returns a dict matching ``response``.
+    Feature modules must be imported before the API blueprint is registered (create_app does).
+    """
+
+    def wrap(fn):
+        ep = Endpoint(method, path, summary, who, body=body, query=fn, response=response, public=public,
+                      status=status)
+        ENDPOINTS.append(ep)
+        bp.add_url_rule(ep.path, view_func=_make_view(ep), methods=[ep.method])
+        return fn
+
+    return wrap
+
+
 @bp.errorhandler(BadRequest)
 def _bad_request(exc: BadRequest):
     return jsonify(error=exc.code, message=exc.message), exc.status
