@@ -91,10 +91,11 @@ class HallService:
             yield self.hall
 
     def refresh(self) -> None:
-        """Reload the hall if another process has written since (multi-process deployments)."""
+        """Catch up with what other processes wrote (multi-process deployments)."""
         with self._lock:
             if self.store.db_seq(self.centre_id) != self.hall.seq:
-                self.hall = self.store.load_hall(self.config, self.policy)
+                with self.store.engine.connect() as conn:
+                    self.hall = self.store.catch_up(self.hall, conn)
 
     def execute(self, command: Command, *, request_id: str | None = None, actor: Actor = SYSTEM,
                 audit: bool | None = None) -> Outcome:
@@ -117,7 +118,7 @@ class HallService:
         at = self.clock()
         with self.store.transaction(self.centre_id) as tx:
             if tx.db_seq != self.hall.seq:
-                self.hall = self.store.load_hall(self.config, self.policy, conn=tx.conn)
+                self.hall = self.store.catch_up(self.hall, tx.conn)
             if request_id is not None:
                 found = tx.find_request(request_id)
                 if found is not None:

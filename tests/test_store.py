@@ -36,6 +36,11 @@ def clock():
 
 
 @pytest.fixture
+def db_url(any_db_url):
+    return any_db_url
+
+
+@pytest.fixture
 def service(demo_config, db_url, clock):
     store = Store(db_url)
     yield HallService(demo_config, store, clock=clock)
@@ -110,17 +115,30 @@ def test_a_failed_commit_leaves_nothing_half_done(service, clock):
     before = json.dumps(service.hall.state_dict(), default=str, sort_keys=True)
     seq = service.store.db_seq("demo")
     with service.store.engine.begin() as conn:
-        conn.execute(text(
-            "CREATE TRIGGER fail_done BEFORE INSERT ON transitions WHEN NEW.to_state = 'done' "
-            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-        ))
+        if service.store.engine.dialect.name == "sqlite":
+            conn.execute(text(
+                "CREATE TRIGGER fail_done BEFORE INSERT ON transitions WHEN NEW.to_state = 'done' "
+                "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+            ))
+        else:
+            conn.execute(text(
+                "CREATE FUNCTION fail_done() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.to_state = 'done' THEN RAISE EXCEPTION 'disk trouble'; END IF; RETURN NEW; END $$ "
+                "LANGUAGE plpgsql"
+            ))
+            conn.execute(text(
+                "CREATE TRIGGER fail_done BEFORE INSERT ON transitions FOR EACH ROW EXECUTE FUNCTION fail_done()"
+            ))
     with pytest.raises(Exception, match="disk trouble"):
         service.execute(Finish(counter=2))
     # Neither the database nor the hall in memory kept any part of the command.
     assert service.store.db_seq("demo") == seq
     assert json.dumps(service.hall.state_dict(), default=str, sort_keys=True) == before
     with service.store.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER fail_done"))
+        if service.store.engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER fail_done"))
+        else:
+            conn.execute(text("DROP TRIGGER fail_done ON transitions"))
     assert service.execute(Finish(counter=2)).ok
 
 
@@ -150,3 +168,27 @@ def test_audit_records_staff_actions(service):
     with service.store.engine.connect() as conn:
         rows = conn.execute(text("SELECT actor, action, outcome FROM audit ORDER BY id")).all()
     assert rows == [("canbo1", "call_next", "ok"), ("canbo1", "call_next", "counter_busy")]
+
+
+def test_two_processes_share_one_hall(demo_config, db_url, clock):
+    """Two services on one database (as two server processes): each catches up with the other."""
+    a = HallService(demo_config, Store(db_url), clock=clock)
+    b = HallService(demo_config, Store(db_url), clock=clock)
+    try:
+        assert a.execute(IssueTicket(field="DD")).body["ticket"]["code"] == "A001"
+        assert b.execute(IssueTicket(field="DD")).body["ticket"]["code"] == "A002"  # b saw a's ticket
+        assert a.execute(CallNext(counter=1)).body["ticket"]["code"] == "A001"
+        assert b.execute(CallNext(counter=2)).body["ticket"]["code"] == "A002"  # not A001 again
+        clock.advance(minutes=3)
+        assert b.execute(Finish(counter=1)).ok  # finishing a's call from b
+        b.execute(SetCounterFields(counter=1, fields=("HT",)))
+        a.execute(IssueTicket(field="HT"))
+        assert a.execute(CallNext(counter=1)).body["ticket"]["code"] == "B001"  # a sees b's field change
+        a.refresh()
+        b.refresh()
+        fresh = Store(db_url).load_hall(demo_config)
+        dump = lambda h: json.dumps(h.state_dict(), default=str, sort_keys=True)  # noqa: E731
+        assert dump(a.hall) == dump(b.hall) == dump(fresh)
+    finally:
+        a.store.close()
+        b.store.close()

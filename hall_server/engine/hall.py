@@ -85,6 +85,24 @@ class Hall:
                 hall._enqueue(ticket)
         return hall
 
+    def patch(self, *, seq: int, next_ticket_id: int, tickets, counters) -> None:
+        """Replace some tickets and counters with newer stored versions (see Store.catch_up)."""
+        for ticket in tickets:
+            old = self.tickets.get(ticket.id)
+            if old is not None and old.state is S.WAITING:
+                self._dequeue(old)
+            self.tickets[ticket.id] = ticket
+            self._by_tracking[ticket.tracking_id] = ticket.id
+            if ticket.service_day == self.service_day and ticket.issue_field in self.next_number:
+                self.next_number[ticket.issue_field] = max(self.next_number[ticket.issue_field], ticket.number + 1)
+            if ticket.state is S.WAITING and ticket.field in self.queues:
+                self._enqueue(ticket)
+        for counter in counters:
+            if counter.number in self.counters:
+                self.counters[counter.number] = counter
+        self.seq = seq
+        self.next_ticket_id = next_ticket_id
+
     # ------------------------------------------------------------------ queries
     def local_day(self, at: datetime) -> date:
         return at.astimezone(self.config.tz).date()

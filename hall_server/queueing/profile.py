@@ -59,6 +59,7 @@ import random
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
@@ -356,6 +357,58 @@ class HallProfile:
                 out.append(Slot(_time_of(a), _time_of(a + self.slot_minutes), w,
                                 rest * w / total_weight))
         return tuple(out)
+
+    def for_fields(self, fields: Mapping[str, object]) -> HallProfile:
+        """The same profile over a hall's own fields (codes and names).
+
+        ``fields`` maps each field code of the hall to its name, or to an object
+        with ``name`` and ``name_en`` attributes (a hall file's ``config.fields``
+        works as is).  A field the profile knows keeps its share and service
+        time and takes the hall's name.  The profile fields the hall lacks pass
+        their total share on to the hall fields the profile lacks, in equal
+        parts, with the share-weighted mean service time and CV of the fields
+        they replace, so the overall volume and mean service time stay the same.
+        If the hall has no unknown field to take it, that share is spread over
+        the known fields in proportion to their shares.
+
+        >>> demo = {"DD": "Đất đai", "CT": "Chứng thực", "BT": "Bảo trợ xã hội"}
+        >>> p = HallProfile().for_fields(demo)
+        >>> [f.code for f in p.fields]
+        ['DD', 'CT', 'BT']
+        >>> round(p.field_spec("BT").share, 2)   # everything but DD and CT
+        0.56
+        >>> round(p.mean_service_minutes(), 2)
+        9.3
+        """
+        if not isinstance(fields, Mapping) or not fields:
+            raise ValueError("fields must be a non-empty mapping of field code to name")
+        known = {f.code: f for f in self.fields}
+        missing = [f for f in self.fields if f.code not in fields]
+        left = math.fsum(f.share for f in missing)
+        unknown = [code for code in fields if code not in known]
+        if left > 0 and missing:
+            mean = math.fsum(f.share * f.mean_minutes for f in missing) / left
+            cv = math.fsum(f.share * f.cv for f in missing) / left
+        else:
+            mean, cv = self.mean_service_minutes(), 0.7
+        kept = math.fsum(known[c].share for c in fields if c in known)
+        scale = 1.0 if unknown or kept == 0 else 1.0 / kept
+        out = []
+        for code, value in fields.items():
+            name = value if isinstance(value, str) else getattr(value, "name", code)
+            name_en = "" if isinstance(value, str) else getattr(value, "name_en", "")
+            if code in known:
+                spec = known[code]
+                out.append(FieldSpec(code, name or spec.name, name_en or spec.name_en,
+                                     spec.share * scale, spec.mean_minutes, spec.cv))
+            else:
+                out.append(FieldSpec(code, name or code, name_en, left / len(unknown), mean, cv))
+        if math.fsum(f.share for f in out) <= 0:
+            raise ValueError("none of the hall's fields has any demand in this profile")
+        total = math.fsum(f.share for f in out)
+        if abs(total - 1.0) > _SHARE_TOLERANCE:  # only when every share was 0 but some
+            out = [replace(f, share=f.share / total) for f in out]
+        return replace(self, fields=tuple(out))
 
     def field_spec(self, code: str) -> FieldSpec:
         """The :class:`FieldSpec` with this code (``KeyError`` if none)."""

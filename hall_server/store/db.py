@@ -88,12 +88,13 @@ class Transaction:
             return
         conn, cid = self.conn, self.centre_id
         new_ids = {tr.ticket_id for tr in result.transitions if tr.from_state is None}
-        new_rows = [_ticket_row(cid, tk) for tid, tk in result.tickets.items() if tid in new_ids]
+        seq = hall.seq
+        new_rows = [_ticket_row(cid, tk) | {"seq": seq} for tid, tk in result.tickets.items() if tid in new_ids]
         if new_rows:
             conn.execute(insert(t.tickets), new_rows)
         for tid, tk in result.tickets.items():
             if tid not in new_ids:
-                row = _ticket_row(cid, tk)
+                row = _ticket_row(cid, tk) | {"seq": seq}
                 conn.execute(
                     update(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.id == tid).values(**row)
                 )
@@ -101,7 +102,7 @@ class Transaction:
             conn.execute(
                 update(t.counters)
                 .where(t.counters.c.centre_id == cid, t.counters.c.number == number)
-                .values(**_counter_row(cid, counter))
+                .values(**_counter_row(cid, counter), seq=seq)
             )
         conn.execute(
             insert(t.events),
@@ -217,6 +218,25 @@ class Store:
             counters=counters,
             policy=policy,
         )
+
+    def catch_up(self, hall: Hall, conn: Connection) -> Hall:
+        """Bring ``hall`` up to the database by reloading only rows changed since ``hall.seq``.
+
+        Used when another process has written (multi-process deployments). A new service day
+        or a gap too large for a patch falls back to a full reload.
+        """
+        config, cid = hall.config, hall.config.id
+        centre = conn.execute(select(t.centres).where(t.centres.c.id == cid)).one()
+        if centre.seq == hall.seq:
+            return hall
+        if centre.service_day != hall.service_day or centre.seq - hall.seq > 5000:
+            return self._load(conn, config, hall.policy)
+        tickets = [_ticket_from_row(r) for r in conn.execute(
+            select(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.seq > hall.seq))]
+        counters = [_counter_from_row(r) for r in conn.execute(
+            select(t.counters).where(t.counters.c.centre_id == cid, t.counters.c.seq > hall.seq))]
+        hall.patch(seq=centre.seq, next_ticket_id=centre.next_ticket_id, tickets=tickets, counters=counters)
+        return hall
 
     @contextmanager
     def transaction(self, centre_id: str):

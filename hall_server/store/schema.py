@@ -91,9 +91,11 @@ tickets = Table(
     Column("finished_at", UTCDateTime),
     Column("recalls", Integer, nullable=False, default=0),
     Column("transfers", Integer, nullable=False, default=0),
+    Column("seq", BigInteger, nullable=False, server_default="0"),  # last event that changed the row
     # A number is never handed out twice in a day, whatever the process or restart.
     UniqueConstraint("centre_id", "service_day", "issue_field", "number", name="uq_tickets_number_per_day"),
     Index("ix_tickets_open", "centre_id", "state"),
+    Index("ix_tickets_seq", "centre_id", "seq"),
 )
 
 counters = Table(
@@ -106,6 +108,7 @@ counters = Table(
     Column("fields", JSON, nullable=False),
     Column("ticket_id", BigInteger),
     Column("pending", JSON, nullable=False),
+    Column("seq", BigInteger, nullable=False, server_default="0"),
 )
 
 events = Table(
