@@ -84,10 +84,17 @@ class HallService:
     def centre_id(self) -> str:
         return self.config.id
 
+    shared = False  # True when other processes write to the same database
+
     @contextmanager
     def read(self):
-        """Hold the hall still while reading it: ``with service.read() as hall: ...``."""
+        """Hold the hall still while reading it: ``with service.read() as hall: ...``.
+
+        In a multi-process deployment (``shared``) the hall first catches up with the database.
+        """
         with self._lock:
+            if self.shared:
+                self.refresh()
             yield self.hall
 
     def refresh(self) -> None:

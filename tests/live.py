@@ -34,13 +34,14 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, data_dir: Path, config: Path = DEMO_HALL, port: int | None = None, db: str | None = None,
-                 threads: int = 64, extra_env: dict | None = None):
+                 threads: int = 64, extra_env: dict | None = None, redis: str | None = None):
         self.data_dir = Path(data_dir)
         self.config = config
         self.port = port or free_port()
         self.db = db or f"sqlite:///{self.data_dir / 'hall.db'}"
         self.threads = threads
         self.extra_env = extra_env or {}
+        self.redis = redis
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -53,7 +54,8 @@ class LiveServer:
         self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hall_server", "serve", "--config", str(self.config), "--db", self.db,
-             "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)],
+             "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)]
+            + (["--redis", self.redis] if self.redis else []),
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

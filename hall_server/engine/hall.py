@@ -316,7 +316,8 @@ class Hall:
         ticket.officer = None
         ticket.serving_at = None
         self._enqueue(ticket)
-        self._move(ticket, S.WAITING, at, "ticket_transferred", counter, from_field=from_field)
+        self._move(ticket, S.WAITING, at, "ticket_transferred", counter, from_field=from_field,
+                   people_ahead=self.people_ahead(ticket))
         self._settle(at)
 
     def _do_cancel(self, cmd: c.Cancel, at: datetime) -> None:

@@ -89,6 +89,8 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     store = Store(db_url)
     kwargs = {"clock": clock} if clock else {}
     service = HallService(config, store, **kwargs)
+    # Several processes on one database: reads catch up with what the others wrote.
+    service.shared = bool(message_queue) or not db_url.startswith("sqlite")
     ext = MotCua(config, store, service)
     app.extensions["motcua"] = ext
 
@@ -116,8 +118,9 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     for blueprint in features:
         app.register_blueprint(blueprint)
 
-    socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, ping_interval=10,
-                        ping_timeout=10, cors_allowed_origins=[], json=app.json, max_http_buffer_size=64 * 1024)
+    socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, channel=f"motcua-{config.id}",
+                        ping_interval=10,
+                        ping_timeout=10, cors_allowed_origins=None, json=app.json, max_http_buffer_size=64 * 1024)
     ext.socketio = socketio
     from .sockets import init_sockets
 

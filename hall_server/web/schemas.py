@@ -143,6 +143,7 @@ class SnapshotOut(Out):
     recent_calls: list[TicketOut]
     notice: str = ""
     alerts: list[dict] = []
+    server_time: str | None = None
 
 
 class TicketStatusOut(Out):
@@ -154,6 +155,7 @@ class TicketStatusOut(Out):
     people_ahead: int
     estimated_wait_minutes: float | None
     counter: int | None
+    recalls: int
     issued_at: str
     called_at: str | None
     centre: str

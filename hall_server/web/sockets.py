@@ -221,6 +221,7 @@ class TrackerUpdater:
         self.ext = ext
         self._fields: set[str] = set()
         self._tickets: set[int] = set()
+        self._last: dict[str, dict] = {}  # what each followed ticket's phone was last told
         self._wake = threading.Condition()
         threading.Thread(target=self._run, name="tracker-updates", daemon=True).start()
 
@@ -239,30 +240,40 @@ class TrackerUpdater:
 
     COALESCE_SECONDS = 0.25  # phones may lag a quarter second; displays never wait for them
 
+    SWEEP_SECONDS = 2.0  # with other processes writing, look at every followed ticket this often
+
     def _run(self) -> None:
         import time
 
         while True:
             with self._wake:
-                while not self._fields and not self._tickets:
-                    self._wake.wait()
-            time.sleep(self.COALESCE_SECONDS)
+                if not self._fields and not self._tickets:
+                    self._wake.wait(self.SWEEP_SECONDS if self.ext.service.shared else None)
+            sweep = not self._fields and not self._tickets  # woke by time: another process may have written
+            if not sweep:
+                time.sleep(self.COALESCE_SECONDS)
             with self._wake:
                 fields, tickets = self._fields, self._tickets
                 self._fields, self._tickets = set(), set()
             try:
-                self._send(fields, tickets)
+                self._send(fields, tickets, sweep)
             except Exception:  # never let the updater die
                 import logging
 
                 logging.getLogger(__name__).exception("tracker update failed")
 
-    def _send(self, fields: set[str], tickets: set[int]) -> None:
+    def _send(self, fields: set[str], tickets: set[int], sweep: bool = False) -> None:
         out = []
         with self.ext.service.read() as hall:
             for tracking_id in list(self.ext.trackers):
                 ticket = hall.ticket_by_tracking(tracking_id)
-                if ticket is not None and (ticket.field in fields or ticket.id in tickets):
-                    out.append((tracking_id, ticket_status(self.ext, hall, ticket)))
+                if ticket is not None and (sweep or ticket.field in fields or ticket.id in tickets):
+                    status = ticket_status(self.ext, hall, ticket)
+                    if self._last.get(tracking_id) != status:
+                        out.append((tracking_id, status))
+                        self._last[tracking_id] = status
+        for tracking_id in list(self._last):
+            if tracking_id not in self.ext.trackers:
+                del self._last[tracking_id]
         for tracking_id, status in out:
             self.socketio.emit("ticket", status, to=ticket_room(tracking_id))

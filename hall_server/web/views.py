@@ -25,6 +25,7 @@ def snapshot(ext) -> dict:
     with ext.service.read() as hall:
         snap = hall.snapshot()
     snap["notice"] = ext.notice
+    snap["server_time"] = ext.service.clock().isoformat()
     snap["alerts"] = ext.devices.snapshot()["alerts"]
     return snap
 
@@ -59,6 +60,7 @@ def ticket_status(ext, hall, ticket) -> dict:
         "people_ahead": hall.people_ahead(ticket),
         "estimated_wait_minutes": round(wait, 1) if wait is not None else None,
         "counter": ticket.counter,
+        "recalls": ticket.recalls,
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "centre": config.id,

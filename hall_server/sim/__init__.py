@@ -1,0 +1,1 @@
+"""Simulation of a hall through the real engine, with simulated time."""
