@@ -63,25 +63,35 @@ def staff_hash(password: str) -> None:
 
 # ---------------------------------------------------------------------- serve
 @main.command()
-@click.option("--config", "config_file", default=str(DEMO_HALL), show_default=True,
-              type=click.Path(dir_okay=False), help="Hall file (TOML).")
+@click.option("--config", "config_files", default=[str(DEMO_HALL)], show_default=True, multiple=True,
+              type=click.Path(dir_okay=False),
+              help="Hall file (TOML). Repeat for several centres: each is then served under /c/<centre id>/.")
+@click.option("--province", "province_file", default=None, type=click.Path(dir_okay=False),
+              help="Province file (name, province admins): serves /province/ with cross-centre figures.")
 @click.option("--db", default=lambda: os.environ.get("MOTCUA_DB", DEFAULT_DB), show_default=DEFAULT_DB,
               help="Database URL: sqlite:///path or postgresql+psycopg://user@host/db.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--threads", default=64, show_default=True, type=int, help="Worker threads (each websocket holds one).")
 @click.option("--redis", "message_queue", default=None, help="Redis URL for Socket.IO fan-out across processes.")
-def serve(config_file: str, db: str, host: str, port: int, threads: int, message_queue: str | None) -> None:
+def serve(config_files: tuple[str, ...], province_file: str | None, db: str, host: str, port: int, threads: int,
+          message_queue: str | None) -> None:
     """Run the hall server under gunicorn (gthread worker, Socket.IO in threading mode)."""
     try:
-        hall = load_hall(config_file)
+        halls = [load_hall(f) for f in config_files]
+        province = None
+        if province_file:
+            from .web.province import load_province
+
+            province = load_province(province_file)
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         click.echo("The server did not start: fix the hall file (motcua config check FILE).", err=True)
         sys.exit(2)
     from .web.server import run_gunicorn
 
-    run_gunicorn(hall, db=db, host=host, port=port, threads=threads, message_queue=message_queue)
+    run_gunicorn(halls, db=db, host=host, port=port, threads=threads, message_queue=message_queue,
+                 province=province)
 
 
 def _register_optional() -> None:

@@ -33,8 +33,9 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, config: Path = DEMO_HALL, port: int | None = None, db: str | None = None,
-                 threads: int = 64, extra_env: dict | None = None, redis: str | None = None):
+    def __init__(self, data_dir: Path, config: Path | list[Path] = DEMO_HALL, port: int | None = None,
+                 db: str | None = None, threads: int = 64, extra_env: dict | None = None, redis: str | None = None,
+                 province: Path | None = None):
         self.data_dir = Path(data_dir)
         self.config = config
         self.port = port or free_port()
@@ -42,6 +43,7 @@ class LiveServer:
         self.threads = threads
         self.extra_env = extra_env or {}
         self.redis = redis
+        self.province = province
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -53,9 +55,12 @@ class LiveServer:
                             "PYTHONUNBUFFERED": "1"} | self.extra_env
         self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hall_server", "serve", "--config", str(self.config), "--db", self.db,
+            [sys.executable, "-m", "hall_server", "serve",
+             *[arg for c in (self.config if isinstance(self.config, list) else [self.config])
+               for arg in ("--config", str(c))], "--db", self.db,
              "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)]
-            + (["--redis", self.redis] if self.redis else []),
+            + (["--redis", self.redis] if self.redis else [])
+            + (["--province", str(self.province)] if self.province else []),
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -74,11 +74,23 @@ def _optional_blueprints():
 
 
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
-               secret_key: str | None = None, rate_limit: str = "20/minute") -> Flask:
-    """Build the hall server app for one centre."""
+               secret_key: str | None = None, rate_limit: str = "20/minute", store: Store | None = None,
+               mount: str = "") -> Flask:
+    """Build the hall server app for one centre.
+
+    ``mount`` is the URL prefix when several centres share one server (``/c/<centre id>``):
+    the centre's session cookie is then limited to that path and signed with a key of its own.
+    """
     app = Flask(__name__, instance_path=os.environ.get("MOTCUA_INSTANCE", str(Path("instance").resolve())))
+    key = secret_key or _secret_key(app)
+    if mount:
+        import hashlib
+        import hmac as _hmac
+
+        key = _hmac.new(key.encode(), f"centre:{config.id}".encode(), hashlib.sha256).hexdigest()
+        app.config.update(SESSION_COOKIE_PATH=mount + "/", SESSION_COOKIE_NAME=f"motcua_{config.id}")
     app.config.update(
-        SECRET_KEY=secret_key or _secret_key(app),
+        SECRET_KEY=key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
@@ -86,7 +98,7 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.json.ensure_ascii = False
-    store = Store(db_url)
+    store = store or Store(db_url)
     kwargs = {"clock": clock} if clock else {}
     service = HallService(config, store, **kwargs)
     # Several processes on one database: reads catch up with what the others wrote.

@@ -14,9 +14,9 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 
-def banner(config, host: str, port: int, db: str) -> str:
+def banner(config, host: str, port: int, db: str, mount: str = "") -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    base = f"http://{shown}:{port}"
+    base = f"http://{shown}:{port}{mount}"
     lines = [
         f"MotCua Queue — {config.centre.name}",
         f"  database: {db}",
@@ -59,14 +59,26 @@ class HallApplication(BaseApplication):
         return app
 
 
-def run_gunicorn(config, *, db: str, host: str, port: int, threads: int = 256,
-                 message_queue: str | None = None) -> None:
+def run_gunicorn(halls, *, db: str, host: str, port: int, threads: int = 256,
+                 message_queue: str | None = None, province=None) -> None:
+    """Serve one centre at ``/``, or several under ``/c/<id>/`` (with ``/province/``)."""
     from . import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    multi = len(halls) > 1 or province is not None
 
     def ready(server):
-        print(banner(config, host, port, db), flush=True)
+        for hall in halls:
+            print(banner(hall, host, port, db, f"/c/{hall.id}" if multi else ""), flush=True)
+        if multi:
+            print(f"  Province view      http://{host}:{port}/province/", flush=True)
+
+    def factory():
+        if multi:
+            from .province import create_province_app
+
+            return create_province_app(halls, db, province=province, message_queue=message_queue)
+        return create_app(halls[0], db, message_queue=message_queue)
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -79,7 +91,7 @@ def run_gunicorn(config, *, db: str, host: str, port: int, threads: int = 256,
         "when_ready": ready,
         "errorlog": "-",
         "loglevel": "warning",
-        "proc_name": f"motcua-{config.id}",
+        "proc_name": "motcua-" + "-".join(h.id for h in halls)[:40],
     }
-    HallApplication(lambda: create_app(config, db, message_queue=message_queue), options).run()
+    HallApplication(factory, options).run()
     sys.exit(0)

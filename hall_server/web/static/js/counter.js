@@ -167,7 +167,7 @@
           }, 1500);
         }
       } else if (res.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        window.location.href = M.base + "/login?next=" + encodeURIComponent(location.pathname + location.search);
       } else {
         show(M.errorText(res), "bad");
       }

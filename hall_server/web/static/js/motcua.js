@@ -25,6 +25,7 @@
   M.text = data.text || {};
   M.centre = data.centre || {fields: [], counters: [], officers: [], priorities: []};
   M.csrf = data.csrf || "";
+  M.base = data.base || "";  /* the centre's URL prefix, e.g. "/c/demo" on a multi-centre server */
   M.page = data.page || {};
   if (typeof M.onCall !== "function") {
     M.onCall = function () {};
@@ -162,7 +163,7 @@
     var sentAt = Date.now();
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, opts.timeout || 10000) : null;
-    return fetch("/api/v1" + path, {
+    return fetch(M.base + "/api/v1" + path, {
       method: method,
       headers: headers,
       body: body !== undefined && body !== null ? JSON.stringify(body) : undefined,
@@ -300,7 +301,7 @@
     var applied = [];   // recently applied events, to replay onto an older snapshot
     var notified = -1;  // highest seq passed to onEvent
     var resyncAt = 0;
-    var socket = window.io({auth: opts.auth || {}, reconnectionDelayMax: 5000});
+    var socket = window.io({path: M.base + "/socket.io", auth: opts.auth || {}, reconnectionDelayMax: 5000});
     live.socket = socket;
 
     function changed() {
