@@ -8,6 +8,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need+=(sox)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# nginx: the multi-process test runs deploy/nginx-motcua.conf in front of the servers.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 # libzbar0 lets the tests decode the QR code printed on tickets.
 ldconfig -p 2>/dev/null | grep -q "libzbar.so.0" || need+=(libzbar0)
 if [ ${#need[@]} -eq 0 ]; then

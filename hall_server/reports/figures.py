@@ -101,7 +101,11 @@ class Period:
         last = end if isinstance(end, date) else parse_date(end, "to")
         if kind is not None and kind not in PERIOD_KINDS:
             raise ReportError(f"period must be one of {', '.join(PERIOD_KINDS)}, not {kind!r}")
-        return cls(first, last, "day" if first == last else "range")
+        span = cls(first, last)
+        for natural in PERIOD_KINDS:  # a range that is exactly a day, month, quarter or year is named so
+            if cls.of(natural, first) == cls(first, last, natural):
+                return cls(first, last, natural)
+        return span
 
     def split(self, kind: str | None) -> list["Period"]:
         """The days, months, quarters or years within this period (clipped to it), in order."""
@@ -407,7 +411,7 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
-            "centre": self.centre, "from": self.period.first.isoformat(), "to": self.period.last.isoformat(),
+            "centre": self.centre, "first_day": self.period.first.isoformat(), "last_day": self.period.last.isoformat(),
             "period": self.period.label(self.lang), "by": self.by, "split": self.split,
             "target_minutes": self.target_minutes, "lang": self.lang,
             "generated_at": self.generated_at.isoformat() if self.generated_at else None,

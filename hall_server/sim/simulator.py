@@ -201,7 +201,8 @@ class _Day:
         priority = self.priority_code if a.priority else None
         result = self._run(IssueTicket(field=a.field, priority=priority), minute)
         ticket = result.ticket
-        record = TicketRecord(ticket.id, a.field, a.priority, minute, a.service_minutes, measured=a.measured)
+        issued = (ticket.issued_at - self.origin).total_seconds() / 60.0  # as the engine holds it
+        record = TicketRecord(ticket.id, a.field, a.priority, issued, a.service_minutes, measured=a.measured)
         for name, estimator in self.estimators.items():
             record.estimates[name] = estimator(self.hall, ticket)
         self.tickets[ticket.id] = record

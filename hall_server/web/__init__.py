@@ -98,6 +98,11 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.json.ensure_ascii = False
+    if os.environ.get("MOTCUA_BEHIND_PROXY") == "1":
+        # Behind nginx: take the client's address (rate limits) and scheme from one proxy hop.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     store = store or Store(db_url)
     kwargs = {"clock": clock} if clock else {}
     service = HallService(config, store, **kwargs)
