@@ -155,7 +155,9 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
 
     @app.errorhandler(405)
     def _method(exc):
-        return jsonify(error="method_not_allowed", message=f"{request.method} is not allowed here"), 405
+        resp = jsonify(error="method_not_allowed", message=f"{request.method} is not allowed here")
+        resp.headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or [])
+        return resp, 405
 
     @app.errorhandler(413)
     def _too_large(exc):
