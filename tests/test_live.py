@@ -155,7 +155,7 @@ def test_a_client_that_misses_events_resyncs(server):
         display.next("event")
         answer = display.client.call("resync", timeout=5)
         snap = display.next("snapshot")
-        assert answer["seq"] == snap["seq"] and snap["waiting"]["GT"] >= 1
+        assert answer["body"]["seq"] == snap["seq"] and snap["waiting"]["GT"] >= 1
     finally:
         display.close()
 

@@ -102,7 +102,7 @@ def init_sockets(socketio, ext) -> None:
     def on_resync(*_):
         snap = snapshot(ext)
         socketio.emit("snapshot", snap, to=request.sid)
-        return {"seq": snap["seq"]}
+        return {"status": 200, "body": {"seq": snap["seq"]}}
 
     @socketio.on("device_status")
     def on_device_status(data=None):
@@ -168,6 +168,10 @@ def init_sockets(socketio, ext) -> None:
         except Forbidden as exc:
             return _err(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
         return {"status": status, "body": body}
+
+    @socketio.on("*")
+    def on_unknown(event, *args):
+        return _err(404, "unknown_event", f"no such event {str(event)[:40]!r}; see docs/protocol.md")
 
     @socketio.on_error_default
     def on_error(exc):
