@@ -1,0 +1,14 @@
+"""Killed mid-morning with nothing lost (the short version; bench/crash.py runs the long one)."""
+
+from .crash_harness import check, run
+from .live import LiveServer
+
+
+def test_sigkill_during_a_busy_morning_loses_nothing(tmp_path):
+    server = LiveServer(tmp_path).start()
+    try:
+        ledger = run(server, kills=4, seed=11)
+        figures = check(server, ledger)
+    finally:
+        server.stop()
+    assert figures["tickets_issued"] > 20 and figures["calls_acknowledged"] > 5
