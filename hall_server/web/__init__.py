@@ -18,6 +18,7 @@ from flask import Flask, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
+from sqlalchemy.exc import OperationalError
 
 from ..service import HallService
 from ..store import Store
@@ -166,6 +167,13 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     @app.errorhandler(Forbidden)
     def _forbidden(exc):
         return jsonify(error="unauthorized" if exc.status == 401 else "forbidden", message=exc.message), exc.status
+
+    @app.errorhandler(OperationalError)
+    def _storage(exc):
+        log.error("storage unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+        return jsonify(error="storage_unavailable",
+                       message="the database cannot be written now (locked, full or unreachable); nothing was changed, "
+                               "try again"), 503
 
     @app.errorhandler(500)
     def _server_error(exc):

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import login_user, logout_user
 from pydantic import BaseModel, ValidationError
 
@@ -162,6 +162,7 @@ def login(args, body: s.LoginBody):
     user = check_password(_ext().config, body.username, body.password)
     if user is None:
         raise BadRequest("bad_login", "wrong username or password", 401)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (12 h), checked on every request
     login_user(user)
     actor = user.actor
     return {"id": actor.id, "role": actor.role, "officer": actor.officer, "counters": [], "csrf_token": csrf_token()}
@@ -204,11 +205,28 @@ def run_command(command: c.Command, actor, request_id: str | None):
     return outcome.status, outcome.body
 
 
+_NAMES = {
+    ("POST", "/tickets"): "issue_ticket", ("POST", "cancel"): "cancel", ("POST", "call-next"): "call_next",
+    ("POST", "call"): "call_ticket", ("POST", "recall"): "recall", ("POST", "start"): "start_serving",
+    ("POST", "finish"): "finish", ("POST", "no-show"): "no_show", ("POST", "transfer"): "transfer",
+    ("POST", "open"): "open_counter", ("POST", "close"): "close_counter", ("POST", "pause"): "pause_counter",
+    ("POST", "resume"): "resume_counter", ("PUT", "officer"): "assign_officer",
+    ("DELETE", "officer"): "unassign_officer", ("PUT", "fields"): "set_counter_fields",
+}
+
+
+def _command_name(ep: Endpoint) -> str:
+    return _NAMES.get((ep.method, ep.path)) or _NAMES[(ep.method, ep.path.rsplit("/", 1)[-1])]
+
+
 def _make_view(ep: Endpoint):
     def view(**args):
         actor = current_actor()
         if not ep.public and actor.role == "anonymous":
             raise Forbidden("log in or send a device token", 401)
+        if ep.command is not None:  # who may ask is checked before what they sent
+            with current_app.extensions["motcua"].service.read() as hall:
+                authorize(actor, _command_name(ep), args.get("counter"), hall)
         body = parse_body(ep.body)
         if ep.query is not None:
             result = ep.query(args, body) if ep.body else ep.query(args)

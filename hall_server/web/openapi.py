@@ -23,6 +23,9 @@ def _components() -> dict:
 
 
 def build_openapi() -> dict:
+    from . import _optional_blueprints
+
+    list(_optional_blueprints())  # feature modules add their endpoints when imported
     paths: dict = {}
     for ep in ENDPOINTS:
         path = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", ep.path)

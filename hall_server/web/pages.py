@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .auth import check_password, csrf_token
@@ -87,6 +87,7 @@ def login_view():
     if request.method == "POST":
         user = check_password(ext.config, request.form.get("username", ""), request.form.get("password", ""))
         if user is not None:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (12 h)
             login_user(user)
             target = request.args.get("next") or ""
             parsed = urlparse(target)

@@ -66,6 +66,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "alerts": ("Cảnh báo", "Alerts"),
     "no_alerts": ("Không có cảnh báo. Mọi lĩnh vực đang trong mục tiêu.", "No alerts. Every field is within target."),
     "what_to_do": ("Nên làm", "Suggested"),
+    "do_resume": ("Cho quầy {n} làm việc lại", "Resume counter {n}"),
+    "do_open": ("Mở quầy {n}", "Open counter {n}"),
+    "do_seat": ("Xếp {officer} vào quầy {n} và mở", "Seat {officer} at counter {n} and open"),
+    "do_add_field": ("Quầy {n} nhận thêm {field}", "Counter {n} also serves {field}"),
     "apply": ("Thực hiện", "Do it"),
     "today": ("Hôm nay", "Today"),
     "issued_today": ("Đã cấp số", "Tickets issued"),
@@ -486,6 +490,11 @@ def _setup(state) -> None:
     sup.checker.start()
 
 
+@bp.context_processor
+def _page_text():
+    return {"st": text}
+
+
 # ---------------------------------------------------------------------- JSON endpoints
 WHO = "a supervisor or admin of this centre (staff session)"
 
@@ -518,11 +527,20 @@ def audit_log(args):
     if not 1 <= limit <= 500:
         raise BadRequest("invalid_query", "limit must be between 1 and 500")
     ext = _ext()
-    a = t.audit
+    a, tk = t.audit, t.tickets
     with ext.store.engine.connect() as conn:
-        rows = conn.execute(select(a).where(a.c.centre_id == ext.config.id).order_by(a.c.id.desc()).limit(limit))
-        return {"rows": [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "role": r.role, "action": r.action,
-                          "detail": r.detail or {}, "outcome": r.outcome} for r in rows]}
+        rows = conn.execute(select(a).where(a.c.centre_id == ext.config.id).order_by(a.c.id.desc()).limit(limit)).all()
+        ids = {r.detail.get("ticket") for r in rows if isinstance(r.detail, dict) and isinstance(r.detail.get("ticket"), int)}
+        codes = dict(conn.execute(select(tk.c.id, tk.c.code).where(tk.c.centre_id == ext.config.id,
+                                                                  tk.c.id.in_(ids))).all()) if ids else {}
+    out = []
+    for r in rows:
+        detail = dict(r.detail) if isinstance(r.detail, dict) else {}
+        if detail.get("ticket") in codes:
+            detail["ticket_code"] = codes[detail["ticket"]]
+        out.append({"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "role": r.role, "action": r.action,
+                    "detail": detail, "outcome": r.outcome})
+    return {"rows": out}
 
 
 @add_query("GET", "/notice", "The notice shown on the waiting-room display", "anyone", NoticeOut)
@@ -636,6 +654,7 @@ def reports_page():
     visits, reports = _report(period, split, by, lang)
     query = {k: v for k, v in params.items() if v} | {"lang": lang}
     return render_template("reports.html", error=None, report=reports[0], params=params, query=query,
+                           query_all=query | {"by": "all"},
                            columns=export.columns(reports[0]), headers=export.headers(reports[0]),
                            cell=export._text, quick=_quick_links(), by_names=_by_names(),
                            period_names=_period_names(), charts=list(charts.CHARTS))
