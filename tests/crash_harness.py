@@ -87,8 +87,8 @@ def run(server: LiveServer, kills: int = 5, seed: int = 1, up_seconds=(0.4, 1.2)
             server.kill()
             ledger.kills += 1
             time.sleep(rng.uniform(0.1, 0.4))
-            back = time.monotonic()
             server.start()
+            back = time.monotonic()  # the server answers again: the clock for "back in sync" starts
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not any(t >= back for t, _ in snapshots):
                 time.sleep(0.05)

@@ -58,8 +58,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            # Take the write lock at once, so two writers never interleave read-then-write.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at once, so two never interleave read-then-write;
+            # readers start a deferred transaction and never wait for a writer (WAL).
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("motcua_write") else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -74,6 +75,51 @@ def migrate(engine: Engine) -> None:
         alembic_command.upgrade(cfg, "head")
 
 
+class WriteSet:
+    """The rows one command writes, copied when it ran (so later commands cannot change them)."""
+
+    def __init__(self):
+        self.ticket_inserts: list[dict] = []
+        self.ticket_updates: list[dict] = []
+        self.counter_updates: list[dict] = []
+        self.events: list[dict] = []
+        self.transitions: list[dict] = []
+        self.requests: list[dict] = []
+        self.audit: list[dict] = []
+        self.centre: dict | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.events or self.requests or self.audit)
+
+    @classmethod
+    def of(cls, cid: str, result: Result, hall: Hall) -> "WriteSet":
+        w = cls()
+        if not result.events:
+            return w
+        seq = hall.seq
+        new_ids = {tr.ticket_id for tr in result.transitions if tr.from_state is None}
+        for tid, tk in result.tickets.items():
+            (w.ticket_inserts if tid in new_ids else w.ticket_updates).append(_ticket_row(cid, tk) | {"seq": seq})
+        w.counter_updates = [_counter_row(cid, k) | {"seq": seq} for k in result.counters.values()]
+        w.events = [{"centre_id": cid, "seq": e.seq, "kind": e.kind, "at": e.at, "data": e.data} for e in result.events]
+        w.transitions = [
+            {"centre_id": cid, "seq": tr.seq, "ticket_id": tr.ticket_id, "from_state": tr.from_state,
+             "to_state": tr.to_state, "at": tr.at, "field": tr.field, "counter": tr.counter, "officer": tr.officer}
+            for tr in result.transitions
+        ]
+        w.centre = {"seq": seq, "next_ticket_id": hall.next_ticket_id, "service_day": hall.service_day}
+        return w
+
+    def request(self, cid: str, request_id: str, at: datetime, status: int, response: dict) -> None:
+        self.requests.append({"centre_id": cid, "request_id": request_id, "at": at, "status": status,
+                              "response": response})
+
+    def audit_row(self, cid: str, at, actor: str, role: str, action: str, detail: dict, outcome: str) -> None:
+        self.audit.append({"centre_id": cid, "at": at, "actor": actor, "role": role, "action": action,
+                           "detail": detail, "outcome": outcome})
+
+
 class Transaction:
     """An open, centre-locked database transaction (see :meth:`Store.transaction`)."""
 
@@ -84,48 +130,31 @@ class Transaction:
 
     def write(self, result: Result, hall: Hall) -> None:
         """Persist one command's result: changed tickets and counters, events, transitions."""
-        if not result.events:
+        self.apply([WriteSet.of(self.centre_id, result, hall)])
+
+    def apply(self, writesets: list["WriteSet"]) -> None:
+        """Persist several commands' writes in order, in this transaction (group commit)."""
+        writesets = [w for w in writesets if not w.empty]
+        if not writesets:
             return
-        conn, cid = self.conn, self.centre_id
-        new_ids = {tr.ticket_id for tr in result.transitions if tr.from_state is None}
-        seq = hall.seq
-        new_rows = [_ticket_row(cid, tk) | {"seq": seq} for tid, tk in result.tickets.items() if tid in new_ids]
-        if new_rows:
-            conn.execute(insert(t.tickets), new_rows)
-        for tid, tk in result.tickets.items():
-            if tid not in new_ids:
-                row = _ticket_row(cid, tk) | {"seq": seq}
-                conn.execute(
-                    update(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.id == tid).values(**row)
-                )
-        for number, counter in result.counters.items():
-            conn.execute(
-                update(t.counters)
-                .where(t.counters.c.centre_id == cid, t.counters.c.number == number)
-                .values(**_counter_row(cid, counter), seq=seq)
-            )
-        conn.execute(
-            insert(t.events),
-            [{"centre_id": cid, "seq": e.seq, "kind": e.kind, "at": e.at, "data": e.data} for e in result.events],
-        )
-        if result.transitions:
-            conn.execute(
-                insert(t.transitions),
-                [
-                    {
-                        "centre_id": cid, "seq": tr.seq, "ticket_id": tr.ticket_id, "from_state": tr.from_state,
-                        "to_state": tr.to_state, "at": tr.at, "field": tr.field, "counter": tr.counter,
-                        "officer": tr.officer,
-                    }
-                    for tr in result.transitions
-                ],
-            )
-        conn.execute(
-            update(t.centres)
-            .where(t.centres.c.id == cid)
-            .values(seq=hall.seq, next_ticket_id=hall.next_ticket_id, service_day=hall.service_day)
-        )
-        self.db_seq = hall.seq
+        conn = self.conn
+        cid = self.centre_id
+        for table, key in ((t.tickets, "ticket_inserts"), (t.events, "events"), (t.transitions, "transitions"),
+                           (t.requests, "requests"), (t.audit, "audit")):
+            rows = [row for w in writesets for row in getattr(w, key)]
+            if rows:
+                conn.execute(insert(table), rows)
+        for w in writesets:
+            for row in w.ticket_updates:
+                conn.execute(update(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.id == row["id"])
+                             .values(**row))
+            for row in w.counter_updates:
+                conn.execute(update(t.counters).where(t.counters.c.centre_id == cid,
+                                                      t.counters.c.number == row["number"]).values(**row))
+        last = next((w for w in reversed(writesets) if w.centre is not None), None)
+        if last is not None:
+            conn.execute(update(t.centres).where(t.centres.c.id == cid).values(**last.centre))
+            self.db_seq = last.centre["seq"]
 
     def find_request(self, request_id: str) -> tuple[int, dict] | None:
         row = self.conn.execute(
@@ -180,9 +209,14 @@ class Store:
         self._closed.set()
         self.engine.dispose()
 
+    @property
+    def writer(self) -> Engine:
+        """The engine for write transactions (on SQLite they take the write lock at BEGIN)."""
+        return self.engine.execution_options(motcua_write=True)
+
     def ensure_centre(self, config) -> None:
         """Create the centre's rows on first start; add counters new to the hall file."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             if conn.execute(select(t.centres.c.id).where(t.centres.c.id == config.id)).first() is None:
                 conn.execute(insert(t.centres).values(id=config.id, seq=0, next_ticket_id=1, notice=""))
             known = set(
@@ -193,10 +227,11 @@ class Store:
             if rows:
                 conn.execute(insert(t.counters), rows)
 
-    def load_hall(self, config, policy=None, conn: Connection | None = None) -> Hall:
+    def load_hall(self, config, policy=None, conn: Connection | None = None, *, create: bool = True) -> Hall:
         """Rebuild the centre's hall from the database (creating the centre if new)."""
         if conn is None:
-            self.ensure_centre(config)
+            if create:
+                self.ensure_centre(config)
             with self.engine.connect() as conn:
                 return self._load(conn, config, policy)
         return self._load(conn, config, policy)
@@ -241,9 +276,14 @@ class Store:
     @contextmanager
     def transaction(self, centre_id: str):
         """Open a transaction holding the centre's write lock; commit on success."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             seq = conn.execute(select(t.centres.c.seq).where(t.centres.c.id == centre_id).with_for_update()).scalar_one()
             yield Transaction(conn, centre_id, seq)
+
+    def find_request(self, centre_id: str, request_id: str) -> tuple[int, dict] | None:
+        """The stored answer to a request id, if that request was committed."""
+        with self.engine.connect() as conn:
+            return Transaction(conn, centre_id, 0).find_request(request_id)
 
     def db_seq(self, centre_id: str) -> int:
         with self.engine.connect() as conn:
