@@ -17,7 +17,42 @@ from .config import DEMO_HALL, ConfigError, load_hall
 DEFAULT_DB = "sqlite:///data/hall.db"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in other packages, loaded only when asked for: a Pi running
+# `motcua printer` does not pay for the simulator's or the reports' imports.
+LAZY = {
+    "audio": ("audio.cli", "audio"),
+    "printer": ("ticket_printer.cli", "printer"),
+    "buttons": ("counter_buttons.cli", "buttons"),
+    "board": ("display_board.cli", "board"),
+    "simulate": ("hall_server.sim.cli", "simulate"),
+    "advise": ("hall_server.sim.cli", "advise"),
+    "report": ("hall_server.reports.cli", "report"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | {n for n in LAZY if self._load(n) is not None})
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._load(name)
+
+    def _load(self, name):
+        import importlib
+
+        if name not in LAZY:
+            return None
+        module, attr = LAZY[name]
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+                return None  # that part is not installed
+            raise
+        return getattr(mod, attr, None)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="motcua-queue")
 def main() -> None:
     """MotCua Queue: queue management for one-stop public service centres."""
@@ -92,27 +127,3 @@ def serve(config_files: tuple[str, ...], province_file: str | None, db: str, hos
 
     run_gunicorn(halls, db=db, host=host, port=port, threads=threads, message_queue=message_queue,
                  province=province)
-
-
-def _register_optional() -> None:
-    """Attach the command groups of the other packages (audio, devices, simulator)."""
-    import importlib
-
-    for module, attr in (
-        ("audio.cli", "audio"),
-        ("ticket_printer.cli", "printer"),
-        ("counter_buttons.cli", "buttons"),
-        ("display_board.cli", "board"),
-        ("hall_server.sim.cli", "simulate"),
-        ("hall_server.reports.cli", "report"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
-                continue  # that part is not built yet
-            raise
-        main.add_command(getattr(mod, attr))
-
-
-_register_optional()

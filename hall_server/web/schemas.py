@@ -127,6 +127,7 @@ class CentreOut(Out):
     wait_target_minutes: int
     ticket_reading: str
     announcement: str
+    public_url: str
     fields: list[FieldInfo]
     counters: list[CounterInfo]
     officers: list[OfficerInfo]

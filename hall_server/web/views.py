@@ -10,7 +10,7 @@ def centre_info(config) -> dict:
     return {
         "id": cc.id, "name": cc.name, "name_en": cc.name_en, "address": cc.address, "phone": cc.phone,
         "timezone": cc.timezone, "wait_target_minutes": cc.wait_target_minutes,
-        "ticket_reading": cc.ticket_reading, "announcement": cc.announcement,
+        "ticket_reading": cc.ticket_reading, "announcement": cc.announcement, "public_url": cc.public_url,
         "fields": [{"code": f.code, "name": f.name, "name_en": f.name_en, "prefix": f.prefix}
                    for f in config.fields.values()],
         "counters": [{"number": k.number, "name": k.label} for k in config.counters.values()],
