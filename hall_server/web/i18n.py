@@ -55,6 +55,8 @@ TEXT: dict[str, dict[str, str]] = {
                            "en": "The system is temporarily unavailable. Please wait a moment."},
     "ticket_not_found": {"vi": "Không tìm thấy phiếu này.", "en": "Ticket not found."},
     "go_to_counter": {"vi": "Mời đến quầy số", "en": "Please go to counter"},
+    "printer_problem_note": {"vi": "Số thứ tự của bạn vẫn hiện trên màn hình, vui lòng ghi nhớ số.",
+                             "en": "Your number is still shown on screen; please note it down."},
     # API error codes
     "err_nothing_waiting": {"vi": "Không có công dân nào đang chờ.", "en": "Nobody is waiting."},
     "err_counter_busy": {"vi": "Quầy đang có công dân: hãy hoàn thành hoặc đánh dấu vắng mặt trước.",

@@ -119,4 +119,34 @@
   overlay.addEventListener("click", function () {
     if (Date.now() - shownAt >= CLOSE_GUARD_MS) closeTicket();
   });
+
+  /* The dispenser's printer: when the server holds an alert for it (out of paper, cover open,
+   * offline), say so on screen; the number is still shown, so the citizen can note it. */
+  var printerBanner = document.getElementById("printer-banner");
+  var deviceId = null;
+
+  function checkPrinter() {
+    M.api("GET", "/snapshot").then(function (res) {
+      if (!res.ok) return;
+      var alerts = (res.body.alerts || []).filter(function (a) {
+        return a.device === deviceId && (a.kind === "printer" || a.kind === "device_offline");
+      });
+      if (alerts.length) {
+        printerBanner.textContent = alerts[0].message_vi + ". " + M.t("printer_problem_note");
+        printerBanner.hidden = false;
+      } else {
+        printerBanner.hidden = true;
+      }
+    });
+  }
+
+  if (token) {
+    M.api("GET", "/me", null, {token: token}).then(function (res) {
+      if (res.ok && res.body.role === "dispenser") {
+        deviceId = res.body.id;
+        checkPrinter();
+        setInterval(checkPrinter, 5000);
+      }
+    });
+  }
 })();
