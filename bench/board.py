@@ -16,6 +16,8 @@ Run with ``python -m bench.board`` (``make bench`` runs every benchmark); the fi
    audio device (:attr:`audio.player.Announcement.started_at`). Each call is made with
    the board idle (calls arriving while another is up wait their turn by design), and
    its sound is cut once started. Target: under 300 ms.
+3. **Drawing.** A full redraw of a busy board (what happens at each change), at 1080p and
+   4K, first draw (nothing cached) and then the median of 20.
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ def measure_latency(server: LiveServer, clips: Path, rounds: int = 25) -> dict:
     voice = Voice(clips)
     app = BoardApp(server.url, DISPLAY, fullscreen=False, size=(1920, 1080), voice=voice, min_show=1.0)
     latencies: list[float] = []
+    queued: list[float] = []  # REST call → announcement queued (network, server, board)
     errors: list[BaseException] = []
 
     def rounds_thread():
@@ -152,6 +155,7 @@ def measure_latency(server: LiveServer, clips: Path, rounds: int = 25) -> dict:
                 else:
                     raise RuntimeError(f"no sound for {code}")
                 latencies.append((last.started_at - t0) * 1000)
+                queued.append((last.queued_at - t0) * 1000)
                 voice.queue.backend.stop()  # cut the announcement short
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
@@ -170,13 +174,55 @@ def measure_latency(server: LiveServer, clips: Path, rounds: int = 25) -> dict:
     if errors:
         raise errors[0]
     latencies.sort()
+    queued.sort()
     return {
         "rounds": len(latencies),
+        "to_queued_p50_ms": round(statistics.median(queued), 1),
+        "to_queued_max_ms": round(queued[-1], 1),
         "p50_ms": round(statistics.median(latencies), 1),
         "p90_ms": round(statistics.quantiles(latencies, n=10)[8], 1),
         "max_ms": round(latencies[-1], 1),
         "min_ms": round(latencies[0], 1),
     }
+
+
+# ---------------------------------------------------------------------- drawing
+def measure_drawing(server: LiveServer, repeats: int = 20) -> list[dict]:
+    """Milliseconds for a full redraw of a busy board (8 counters, 16 fields, a notice)."""
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    import pygame
+
+    from display_board.board import Board
+    from display_board.client import BoardClient
+    from display_board.render import Renderer
+
+    board = Board()
+    client = BoardClient(server.url, DISPLAY, board).start()
+    try:
+        if not client.wait_online(10):
+            raise RuntimeError("the board did not connect")
+        board.set_notice("Thứ Bảy này Trung tâm làm việc buổi sáng từ 7 giờ 30 đến 11 giờ 30.")
+        view = board.view()
+    finally:
+        client.stop()
+    pygame.display.init()
+    pygame.font.init()
+    out = []
+    for size in ((1920, 1080), (3840, 2160)):
+        screen = pygame.display.set_mode(size)
+        renderer = Renderer()
+        t0 = time.perf_counter()
+        renderer.draw(screen, view)
+        cold = (time.perf_counter() - t0) * 1000
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            renderer.draw(screen, view)
+            times.append((time.perf_counter() - t0) * 1000)
+        out.append({"size": f"{size[0]}x{size[1]}", "first_draw_ms": round(cold, 1),
+                    "redraw_p50_ms": round(statistics.median(times), 1)})
+    pygame.display.quit()
+    return out
 
 
 def main() -> dict:
@@ -185,6 +231,7 @@ def main() -> dict:
     server = LiveServer(tmp).start()
     try:
         memory = [measure_memory(server, clips, size) for size in ("1920x1080", "3840x2160")]
+        drawing = measure_drawing(server)
         latency = measure_latency(server, clips)
     finally:
         server.stop()
@@ -192,6 +239,7 @@ def main() -> dict:
         "benchmark": "board",
         "memory": memory,
         "call_to_first_sound": latency,
+        "drawing": drawing,
         "machine": f"{platform.machine()} {platform.processor() or ''} cores={os.cpu_count()}",
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "python": sys.version.split()[0],

@@ -1,0 +1,152 @@
+"""``motcua buttons``: run a counter button box on a Raspberry Pi.
+
+    motcua buttons --server http://192.168.1.10:8080 --token TOKEN --config /etc/motcua/buttons.toml
+    motcua buttons --config /etc/motcua/buttons.toml --check      # validate the file only
+
+The server and token may also come from the environment (``MOTCUA_SERVER``,
+``MOTCUA_DEVICE_TOKEN``) or from the box file (``server``, ``token``), which keeps the token
+out of the process list; the systemd unit ``deploy/motcua-buttons.service`` reads them from
+``/etc/motcua/buttons.env``.
+gpiozero picks the pin factory (lgpio on a Pi 5 and on Raspberry Pi OS Bookworm);
+``GPIOZERO_PIN_FACTORY=mock`` runs the box without hardware.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from urllib.parse import urlparse
+
+import click
+
+from .config import BoxConfigError, load_box
+
+
+def _check_server(ctx, param, value):
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL of the hall server")
+    return value.rstrip("/")
+
+
+def _setup_logging(level: str) -> None:
+    # Under systemd, journald adds the time; in a terminal, we do.
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    if not os.environ.get("JOURNAL_STREAM"):
+        fmt = "%(asctime)s " + fmt
+    logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
+    for noisy in ("socketio", "engineio", "urllib3", "websocket"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _check_link(server: str, token: str, numbers: list[int]) -> bool:
+    """Connect once, print what the server says about this box's counters; False on failure."""
+    import queue
+
+    import socketio
+
+    snapshots: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("snapshot", snapshots.put)
+    try:
+        client.connect(server, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        snap = snapshots.get(timeout=5)
+    except socketio.exceptions.ConnectionError as exc:
+        click.echo(f"{server}: cannot connect with this token ({exc}); check the address, the network "
+                   "and the token against the hall file", err=True)
+        return False
+    except queue.Empty:
+        click.echo(f"{server}: connected but no snapshot came within 5 s", err=True)
+        return False
+    finally:
+        client.disconnect()
+    import requests
+
+    try:
+        me = requests.get(f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+    except (requests.RequestException, ValueError) as exc:
+        click.echo(f"{server}: GET /api/v1/me failed: {exc}", err=True)
+        return False
+    if me.get("role") != "button_box":
+        click.echo(f"this token belongs to a {me.get('role')!r} device, not a button box", err=True)
+        return False
+    known = {c["number"]: c for c in snap.get("counters", [])}
+    ok = True
+    for number in numbers:
+        c = known.get(number)
+        if c is None or number not in me.get("counters", []):
+            click.echo(f"counter {number}: device {me.get('id')} may not act for it (its counters in the hall "
+                       f"file: {', '.join(map(str, me.get('counters', []))) or 'none'})", err=True)
+            ok = False
+            continue
+        current = (c.get("current") or {}).get("code")
+        click.echo(f"counter {number}: {c['status']}, officer {c.get('officer') or '-'}"
+                   f"{f', ticket {current}' if current else ''}")
+    if ok:
+        click.echo(f"{server}: OK — device {me.get('id')} may act for every counter in the box file")
+    return ok
+
+
+@click.command("buttons", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--server", envvar="MOTCUA_SERVER", show_envvar=True, callback=_check_server, metavar="URL",
+              help="Hall server URL, e.g. http://192.168.1.10:8080 (default: the box file's).")
+@click.option("--token", envvar="MOTCUA_DEVICE_TOKEN", show_envvar=True,
+              help="This box's device token from the hall file (default: the box file's).")
+@click.option("--config", "config_file", envvar="MOTCUA_DEVICE_CONFIG", show_envvar=True, required=True,
+              type=click.Path(dir_okay=False), help="Button box file (TOML); see config/buttons.example.toml.")
+@click.option("--check", is_flag=True, help="Only validate the config file, then exit.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+def buttons(server: str | None, token: str | None, config_file: str, check: bool, log_level: str) -> None:
+    """Run the counter button box: Next, Recall, No-show, Finish buttons, LEDs and LCDs."""
+    try:
+        config = load_box(config_file)
+    except BoxConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    server = server or (config.server.rstrip("/") if config.server else None)
+    token = (token or config.token or "").strip()
+    if check:
+        lcds = sum(1 for c in config.counters if c.lcd_enable is not None)
+        leds = sum(1 for c in config.counters if c.led is not None)
+        click.echo(f"{config_file}: OK — counters {', '.join(map(str, config.counter_numbers()))}; "
+                   f"{leds} LED(s), {lcds} LCD(s); hold Next {config.hold_seconds:g} s to pause")
+        if server and token:
+            sys.exit(0 if _check_link(server, token, config.counter_numbers()) else 1)
+        return
+    if not server:
+        raise click.UsageError("give the hall server URL with --server, MOTCUA_SERVER or the box file's server")
+    if not token:
+        raise click.UsageError("give this box's device token with --token, MOTCUA_DEVICE_TOKEN or the box file's token")
+
+    _setup_logging(log_level)
+    from gpiozero.exc import BadPinFactory, GPIOPinInUse
+
+    from .box import ButtonBox
+
+    try:
+        box = ButtonBox(config, server, token)
+    except BadPinFactory as exc:
+        click.echo(f"no GPIO pin factory could be loaded ({exc}). On a Raspberry Pi install python3-lgpio "
+                   "(see docs/pi/buttons.md); to try the box without hardware set GPIOZERO_PIN_FACTORY=mock.",
+                   err=True)
+        sys.exit(3)
+    except GPIOPinInUse as exc:
+        click.echo(f"a GPIO pin is already in use ({exc}); is another motcua buttons running?", err=True)
+        sys.exit(3)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.getLogger(__name__).info("button box for counters %s, server %s",
+                                     ", ".join(map(str, config.counter_numbers())), server)
+    box.start()
+    try:
+        stop.wait()
+    finally:
+        box.close()
