@@ -118,8 +118,8 @@ class ClipStore:
 
     # ------------------------------------------------------------------ helpers
     def _building_message(self) -> str:
-        return (f"the announcement clips are being built in {self.directory} (about a minute on a Raspberry Pi); "
-                f"try again in {RETRY_AFTER} s")
+        return (f"the announcement clips are being built in {self.directory} (seconds on a PC, under a minute "
+                f"on a Raspberry Pi); try again in {RETRY_AFTER} s")
 
     def _open(self) -> tuple[ClipLibrary | None, str]:
         """(library, "") when usable; (None, reason) when it must not be rebuilt here; (None, "") to build."""

@@ -48,6 +48,17 @@ def _issue(args, body: s.IssueBody) -> c.IssueTicket:
                          tracking_id=secrets.token_urlsafe(12))
 
 
+def _ticket_id(body: s.CallBody) -> int:
+    if body.ticket is not None:
+        return body.ticket
+    code = body.code.strip().upper()
+    with current_app.extensions["motcua"].service.read() as hall:
+        for ticket in hall.tickets.values():
+            if ticket.code == code and ticket.service_day == hall.service_day:
+                return ticket.id
+    raise BadRequest("not_found", f"no ticket {code[:8]} today", 404)
+
+
 COUNTER = "a button box for this counter, the officer seated at it, a supervisor or admin"
 SUPERVISOR = "a supervisor or admin"
 
@@ -58,8 +69,8 @@ ENDPOINTS: list[Endpoint] = [
              command=lambda a, b: c.Cancel(ticket=a["ticket"])),
     Endpoint("POST", "/counters/<int:counter>/call-next", "Call the next citizen (finishing one being served)", COUNTER,
              command=lambda a, b: c.CallNext(counter=a["counter"])),
-    Endpoint("POST", "/counters/<int:counter>/call", "Call a specific waiting ticket", COUNTER, s.CallBody,
-             lambda a, b: c.CallTicket(counter=a["counter"], ticket=b.ticket)),
+    Endpoint("POST", "/counters/<int:counter>/call", "Call a specific waiting ticket (by id or by today's code)",
+             COUNTER, s.CallBody, lambda a, b: c.CallTicket(counter=a["counter"], ticket=_ticket_id(b))),
     Endpoint("POST", "/counters/<int:counter>/recall", "Call the current citizen again", COUNTER,
              command=lambda a, b: c.Recall(counter=a["counter"])),
     Endpoint("POST", "/counters/<int:counter>/start", "Start serving the called citizen", COUNTER,

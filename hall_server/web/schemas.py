@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 
 class Body(BaseModel):
@@ -18,7 +18,14 @@ class IssueBody(Body):
 
 
 class CallBody(Body):
-    ticket: StrictInt = Field(description="Ticket id (not its code)")
+    ticket: StrictInt | None = Field(default=None, description="Ticket id")
+    code: StrictStr | None = Field(default=None, description="Or the ticket's code today, e.g. A023")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.ticket is None) == (self.code is None):
+            raise ValueError("give either ticket (an id) or code (e.g. A023)")
+        return self
 
 
 class TransferBody(Body):

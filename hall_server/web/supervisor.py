@@ -455,13 +455,32 @@ class AlertChecker:
 
 
 class Supervision:
-    """Per-app state of the console: the alert checker and a cache of today's visits."""
+    """Per-app state of the console: the alert checker and small caches of visits.
+
+    A report page asks for its figures and three charts at once; they share one read of the
+    period's transitions as long as nothing happened in the hall in between (same ``seq``).
+    """
+
+    REPORT_CACHE = 3
 
     def __init__(self, ext, interval: float):
         self.checker = AlertChecker(ext, interval)
         self._visits_key = None
         self._visits: list = []
+        self._reports: dict = {}
         self._lock = threading.Lock()
+
+    def visits_for(self, ext, period: figures.Period) -> list:
+        key = (period.first, period.last, ext.service.hall.seq)
+        with self._lock:
+            if key in self._reports:
+                return self._reports[key]
+        visits = figures.load_visits(ext.store.engine, ext.config, period)
+        with self._lock:
+            self._reports[key] = visits
+            while len(self._reports) > self.REPORT_CACHE:
+                self._reports.pop(next(iter(self._reports)))
+        return visits
 
     def visits_today(self, ext, seq: int, now):
         key = (seq, now.astimezone(ext.config.tz).date())
@@ -572,7 +591,7 @@ def report_request(params) -> tuple[figures.Period, str | None, str, str]:
 
 def _report(period, split, by, lang):
     ext = _ext()
-    visits = figures.load_visits(ext.store.engine, ext.config, period)
+    visits = _supervision().visits_for(ext, period)
     now = ext.service.clock()
     kinds = list(figures.BREAKDOWNS) if by == "all" else [by]
     reports = [figures.build_report(visits, ext.config, period, by=k, split=split, as_of=now, lang=lang)
@@ -677,7 +696,10 @@ def report_download(fmt: str):
         data = export.to_csv(reports[0])
         name = export.filename(reports[0], "csv")
     else:
-        data = export.to_xlsx(reports, ext.config.centre.name if lang == "vi" else ext.config.centre.name_en)
+        try:
+            data = export.to_xlsx(reports, ext.config.centre.name if lang == "vi" else ext.config.centre.name_en)
+        except ImportError:
+            return _report_error_page("Excel export needs the openpyxl package (pip install openpyxl)", 503)
         name = export.filename(reports[0], "xlsx").replace(f"_{reports[0].by}.", "_all." if by == "all" else f"_{by}.")
     return Response(data, content_type=export.CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -693,6 +715,9 @@ def report_chart(name: str):
     except figures.ReportError as exc:
         return _report_error_page(exc)
     ext = _ext()
-    visits = figures.load_visits(ext.store.engine, ext.config, period)
-    png = charts.render(name, visits, ext.config, period, as_of=ext.service.clock(), lang=lang)
+    visits = _supervision().visits_for(ext, period)
+    try:
+        png = charts.render(name, visits, ext.config, period, as_of=ext.service.clock(), lang=lang)
+    except ImportError:
+        return _report_error_page("charts need the matplotlib package (pip install matplotlib)", 503)
     return Response(png, content_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -142,6 +142,15 @@
       }
       body = {field: select.value};
     }
+    if (action === "call") {
+      var code = $("call-code").value.replace(/\s+/g, "").toUpperCase();
+      if (!/^[A-Z]{1,2}[0-9]{1,4}$/.test(code)) {
+        show(M.t("type_a_number_first"), "bad");
+        $("call-code").focus();
+        return;
+      }
+      body = {code: code};
+    }
     inFlight = true;
     actions.classList.add("busy");
     var key = M.newKey(); // one press, one effect, even if the request is retried
@@ -159,6 +168,7 @@
       if (res.ok) {
         msg.hidden = true;
         if (action === "transfer") select.value = "";
+        if (action === "call") $("call-code").value = "";
         if (res.body.seq > live.lastSeq) {
           // the socket should bring the events in a moment; if it does not, ask for the state
           setTimeout(function () {

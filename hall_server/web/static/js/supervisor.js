@@ -55,14 +55,21 @@
     var o = id ? M.officer(id) : null;
     return o ? o.name : (id || "");
   }
-  var stamp = (function () {
+  /* "26/11 14:05:09" in the centre's time zone. */
+  var stampParts = (function () {
     try {
-      return new Intl.DateTimeFormat(EN ? "en-GB" : "vi-VN", {timeZone: M.centre.timezone, day: "2-digit",
-        month: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false});
+      return new Intl.DateTimeFormat("en-GB", {timeZone: M.centre.timezone, day: "2-digit", month: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false});
     } catch (e) {
-      return new Intl.DateTimeFormat(EN ? "en-GB" : "vi-VN");
+      return new Intl.DateTimeFormat("en-GB", {day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hour12: false});
     }
   })();
+  var stamp = {format: function (d) {
+    var p = {}, parts = stampParts.formatToParts(d);
+    for (var i = 0; i < parts.length; i++) p[parts[i].type] = parts[i].value;
+    return p.day + "/" + p.month + " " + p.hour + ":" + p.minute + ":" + p.second;
+  }};
 
   /* Send one request; on success refresh soon. Resolves the API result. */
   function send(method, path, body, msgNode, okText) {

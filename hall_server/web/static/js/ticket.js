@@ -8,6 +8,10 @@
   var lastCall = null;   // called_at of the call we already signalled
   var socket = null;
   var retryTimer = null;
+  var T = M.page.text || {};
+  for (var key in T) {
+    if (Object.prototype.hasOwnProperty.call(T, key)) M.text[key] = T[key];
+  }
 
   function only(id) {
     var boxes = ["track-loading", "track-missing", "track-down"];
@@ -65,7 +69,78 @@
     } else {
       document.title = s.code + " – " + baseTitle;
     }
+    notify.state(s.state);
   }
+
+  // ------------------------------------------------------------------ text/e-mail opt-in
+  /* Offered while the ticket waits, if the centre sends messages (GET /track/ID/notify says how). */
+  var notify = (function () {
+    var box = $("track-notify");
+    var path = "/track/" + encodeURIComponent(trackingId) + "/notify";
+    var info = null, asked = false, busy = false, waiting = false;
+    if (!box) return {state: function () {}};
+
+    function reason(res) {
+      var d = res && res.body && res.body.details;
+      if (M.lang !== "en" && d && d.message_vi) return d.message_vi;
+      return M.errorText(res);
+    }
+    function msg(text) {
+      M.setText($("notify-msg"), text || "");
+      $("notify-msg").hidden = !text;
+    }
+    function show() {
+      if (!info || !info.available.length) { box.hidden = true; return; }
+      var subs = info.subscriptions;
+      box.hidden = !(waiting || subs.length);
+      $("notify-form").hidden = !waiting || subs.length > 0;
+      $("notify-on").hidden = !subs.length;
+      $("notify-off").hidden = !waiting;
+      if (subs.length) {
+        var list = [];
+        for (var i = 0; i < subs.length; i++) list.push(subs[i].address);
+        M.setText($("notify-address"), M.t("notify_on").replace("{address}", list.join(", ")));
+      }
+      var most = info.ahead.length ? info.ahead[info.ahead.length - 1] : 0;
+      var hint = most > 0 ? M.t("notify_hint").replace("{n}", most) : M.t("notify_hint_call");
+      M.setText($("notify-hint"), hint);
+      $("notify-phone-row").hidden = info.available.indexOf("sms") < 0;
+      $("notify-email-row").hidden = info.available.indexOf("email") < 0;
+    }
+    function answer(res) {
+      busy = false;
+      if (res.ok) { info = res.body; msg(""); show(); return true; }
+      msg(reason(res));
+      return false;
+    }
+    $("notify-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (busy) return;
+      var phone = $("notify-phone").value.trim(), email = $("notify-email").value.trim();
+      var body = phone && !$("notify-phone-row").hidden ? {phone: phone}
+        : email && !$("notify-email-row").hidden ? {email: email} : null;
+      if (!body) { msg(M.t("notify_need_contact")); return; }
+      busy = true;
+      M.api("POST", path, body).then(answer);
+    });
+    $("notify-off").addEventListener("click", function () {
+      if (busy) return;
+      busy = true;
+      M.api("DELETE", path).then(function (res) {
+        if (answer(res)) msg(M.t("notify_stopped"));
+      });
+    });
+    return {
+      state: function (state) {
+        waiting = state === "waiting";
+        if (!asked && waiting) {
+          asked = true;
+          M.api("GET", path).then(function (res) { if (res.ok) { info = res.body; show(); } });
+        }
+        show();
+      }
+    };
+  })();
 
   function connect() {
     if (socket) {
