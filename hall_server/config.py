@@ -72,6 +72,7 @@ class CentreConfig(_Model):
     phone: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     wait_target_minutes: int = Field(default=15, ge=1, le=600)
+    queue_alert_size: int = Field(default=20, ge=1, le=1000)  # alert supervisors when a field's queue is longer
     ticket_reading: Literal["number", "digits"] = "number"
     announcement: str = DEFAULT_ANNOUNCEMENT
     public_url: str = "http://127.0.0.1:8080"

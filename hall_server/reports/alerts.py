@@ -56,6 +56,15 @@ def free_officers(hall) -> list[str]:
     return [o for o in hall.config.officers if o not in seated and o not in pending]
 
 
+def waiting_today(hall, field: str, now: datetime) -> list:
+    """Tickets waiting in ``field``, leaving out those of an earlier day that the hall has not
+    expired yet (it does so at the first command of the new day)."""
+    if field not in hall.queues:
+        return []
+    today = hall.local_day(now)
+    return [t for t in hall.waiting(field) if t.service_day >= today]
+
+
 def suggestions(hall, field: str) -> list[dict]:
     """Ways to bring more hands to ``field``, best first."""
     out: list[dict] = []
@@ -127,7 +136,7 @@ def wait_alerts(hall, now: datetime, settings: AlertSettings | None = None) -> l
     target = timedelta(minutes=settings.wait_target_minutes)
     alerts: list[dict] = []
     for code in hall.config.fields:
-        waiting = hall.waiting(code) if code in hall.queues else []
+        waiting = waiting_today(hall, code, now)
         if not waiting:
             continue
         name_vi, name_en = _field_name(hall, code), _field_name(hall, code, True)

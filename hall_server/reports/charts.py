@@ -17,12 +17,14 @@ has every Vietnamese letter.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import datetime
 
 from . import labels
 from .figures import Period, Visit, arrivals_matrix, service_level_series, waits_by_field
 
 WIDTH, HEIGHT, DPI = 10.0, 4.6, 100
+_LOCK = threading.Lock()  # matplotlib's font and text caches are shared: draw one chart at a time
 INK, MUTED, BRAND, GOOD, WARN, RED, LIGHT = "#101418", "#4a5562", "#0b3d91", "#0a6e2d", "#c25e00", "#b0121f", "#c9d1db"
 
 
@@ -208,4 +210,5 @@ def render(name: str, visits: list[Visit], config, period: Period, *, as_of: dat
         chart = CHARTS[name]
     except KeyError:
         raise ValueError(f"chart must be one of {', '.join(CHARTS)}, not {name!r}") from None
-    return chart(visits, config, period, as_of, lang)
+    with _LOCK:
+        return chart(visits, config, period, as_of, lang)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import figures
-from .alerts import AlertSettings, counter_queue, wait_alerts
+from .alerts import AlertSettings, counter_queue, wait_alerts, waiting_today
 
 
 def today_period(config, now: datetime) -> figures.Period:
@@ -41,7 +41,7 @@ def hall_view(hall, visits: list[figures.Visit], now: datetime, settings: AlertS
                                                       target_minutes=settings.wait_target_minutes)}
     fields = []
     for code, fc in config.fields.items():
-        waiting = hall.waiting(code)
+        waiting = waiting_today(hall, code, now)
         oldest = min((t.issued_at for t in waiting), default=None)
         row = by_field.get(code)
         serving = [k.number for k in hall.counters.values()
@@ -86,7 +86,8 @@ def hall_view(hall, visits: list[figures.Visit], now: datetime, settings: AlertS
             "served_today": row.served if row else 0,
             "called_today": row.called if row else 0,
         })
-    waiting = sorted((t for t in hall.tickets.values() if t.state.value == "waiting"),
+    today = hall.local_day(now)
+    waiting = sorted((t for t in hall.tickets.values() if t.state.value == "waiting" and t.service_day >= today),
                      key=lambda t: (t.issued_at, t.id))
     tickets = [{"id": t.id, "code": t.code, "field": t.field, "priority": t.priority,
                 "issued_at": t.issued_at.isoformat(), "waited_minutes": _minutes((now - t.issued_at).total_seconds()),

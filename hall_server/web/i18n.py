@@ -55,6 +55,8 @@ TEXT: dict[str, dict[str, str]] = {
                            "en": "The system is temporarily unavailable. Please wait a moment."},
     "ticket_not_found": {"vi": "Không tìm thấy phiếu này.", "en": "Ticket not found."},
     "go_to_counter": {"vi": "Mời đến quầy số", "en": "Please go to counter"},
+    "supervisor_desc": {"vi": "Theo dõi sảnh, điều chuyển cán bộ, cảnh báo, báo cáo",
+                        "en": "Live hall, moving officers, alerts, reports"},
     "call_number": {"vi": "Gọi số", "en": "Call number"},
     "type_a_number_first": {"vi": "Nhập số thứ tự cần gọi, ví dụ A023.", "en": "Type the number to call, e.g. A023."},
     "printer_problem_note": {"vi": "Số thứ tự của bạn vẫn hiện trên màn hình, vui lòng ghi nhớ số.",

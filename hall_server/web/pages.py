@@ -42,6 +42,7 @@ def _template_globals():
         "centre": centre_info(ext.config),
         "csrf": csrf_token() if current_user.is_authenticated else "",
         "user": current_user,
+        "view_functions": current_app.view_functions,
     }
 
 
@@ -92,7 +93,8 @@ def login_view():
             target = request.args.get("next") or ""
             parsed = urlparse(target)
             if parsed.scheme or parsed.netloc or not target.startswith("/"):
-                target = url_for("pages.counter")
+                supervisor = user.staff.role in ("supervisor", "admin") and "supervisor.supervisor" in current_app.view_functions
+                target = url_for("supervisor.supervisor") if supervisor else url_for("pages.counter")
             return redirect(target)
         error = translate("bad_login", g.lang)
     return render_template("login.html", error=error), (401 if error else 200)

@@ -14,7 +14,8 @@ class Body(BaseModel):
 class IssueBody(Body):
     field: StrictStr = Field(description="Field code, e.g. DD")
     priority: StrictStr | None = Field(default=None, description="Priority category code, e.g. elderly")
-    channel: Literal["kiosk", "counter", "booking", "web"] | None = None
+    channel: Literal["kiosk", "counter", "web"] | None = Field(
+        default=None, description="booked tickets come from POST /api/v1/bookings/{code}/check-in")
 
 
 class CallBody(Body):

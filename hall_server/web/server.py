@@ -24,6 +24,8 @@ def banner(config, host: str, port: int, db: str, mount: str = "") -> str:
         f"  Kiosk (take a number) {base}/kiosk",
         f"  Counter terminal   {base}/counter",
         f"  Display board      {base}/display",
+        f"  Supervisor console {base}/supervisor   (reports: {base}/reports)",
+        f"  Book an appointment {base}/booking",
         f"  API (OpenAPI)      {base}/api/openapi.json",
     ]
     if config.staff:

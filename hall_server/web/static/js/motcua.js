@@ -395,6 +395,13 @@
       live.online = online;
       if (opts.onStatus) opts.onStatus(online);
     }
+    // The supervisor's notice for the displays: not a numbered event, just the latest text.
+    socket.on("notice", function (msg) {
+      if (!live.state || !msg || typeof msg.text !== "string") return;
+      live.state.notice = msg.text;
+      changed();
+    });
+
     socket.on("connect", function () { status(true); });
     socket.on("disconnect", function () { status(false); });
     socket.on("connect_error", function () { status(false); });

@@ -78,7 +78,7 @@
         if (okText !== null) flash(msgNode, okText || st("saved"), "ok");
         schedule(250);
       } else if (res.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        window.location.href = (M.base || "") + "/login?next=" + encodeURIComponent(location.pathname + location.search);
       } else {
         var msg = M.errorText(res);
         if (res.body && res.body.message && res.status < 500) msg += " (" + res.body.message + ")";
@@ -356,7 +356,9 @@
     return st("do_add_field", {n: s.counter, field: field});
   }
 
-  function applySuggestion(s, msg) {
+  var alertNotes = {};  // alert id -> {text, cls, until}: an answer outlives the alert list being redrawn
+
+  function applySuggestion(alertId, s, msg) {
     var base = "/counters/" + s.counter;
     var c = liveCounter(s.counter);
     var fields = c ? effectiveFields(c).slice() : [];
@@ -366,7 +368,9 @@
     if (s.action === "seat_officer") steps.push(["PUT", base + "/officer", {officer: s.officer}]);
     if (s.add_field || s.action === "add_field") steps.push(["PUT", base + "/fields", {fields: fields}]);
     if (s.action === "open_counter" || s.action === "seat_officer") steps.push(["POST", base + "/open", null]);
-    return chain(steps, msg);
+    return Promise.resolve(chain(steps, msg)).then(function () {
+      alertNotes[alertId] = {text: msg.textContent, cls: msg.className, until: Date.now() + 8000};
+    });
   }
 
   function renderAlerts() {
@@ -395,14 +399,19 @@
       if (sugg.length) {
         var row = M.el("div", "alert-buttons");
         var msg = M.el("p", "sc-msg");
-        msg.hidden = true;
+        var note = alertNotes[a.id];
+        msg.hidden = !(note && note.until > Date.now());
+        if (!msg.hidden) {
+          msg.textContent = note.text;
+          msg.className = note.cls;
+        }
         for (var j = 0; j < Math.min(2, sugg.length); j++) {
           var b = M.el("button", "btn sm", describe(sugg[j]));
           b.type = "button";
           b.setAttribute("data-suggestion", sugg[j].action + ":" + sugg[j].counter);
-          b.addEventListener("click", (function (s, m) {
-            return function () { applySuggestion(s, m); };
-          })(sugg[j], msg));
+          b.addEventListener("click", (function (id, s, m) {
+            return function () { applySuggestion(id, s, m); };
+          })(a.id, sugg[j], msg));
           row.appendChild(b);
         }
         li.appendChild(row);
@@ -469,7 +478,7 @@
     timer = null;
     return M.api("GET", "/supervisor/hall").then(function (res) {
       if (res.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent(location.pathname);
+        window.location.href = (M.base || "") + "/login?next=" + encodeURIComponent(location.pathname);
         return;
       }
       if (!res.ok) return;
