@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .citizen.settings import BookingSettings, NotifySettings, RatingSettings
+
 DEFAULT_ANNOUNCEMENT = "Xin mời công dân có số thứ tự {ticket} đến quầy số {counter}"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -73,6 +75,7 @@ class CentreConfig(_Model):
     timezone: str = "Asia/Ho_Chi_Minh"
     wait_target_minutes: int = Field(default=15, ge=1, le=600)
     queue_alert_size: int = Field(default=20, ge=1, le=1000)  # alert supervisors when a field's queue is longer
+    booking_head_start_minutes: float = Field(default=10, ge=0, le=240)  # booked citizens checked in on time
     ticket_reading: Literal["number", "digits"] = "number"
     announcement: str = DEFAULT_ANNOUNCEMENT
     public_url: str = "http://127.0.0.1:8080"
@@ -171,6 +174,9 @@ class HallFile(_Model):
     devices: list[DeviceConfig] = []
     priorities: list[PriorityConfig] = []
     staff: list[StaffConfig] = []
+    notify: NotifySettings | None = None
+    booking: BookingSettings | None = None
+    rating: RatingSettings | None = None
 
 
 class HallConfig:

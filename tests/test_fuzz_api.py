@@ -33,7 +33,11 @@ def some_tickets():
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_or_breaks_its_schema(case, token):
     SENT.append(case.operation.label)
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+    # The JSON schema cannot say everything the server checks (a real field code, a date in the
+    # booking window, one of two keys): a schema-valid request may still get a 400 with a clear
+    # message, so "positive data acceptance" is not asked; every other check is.
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                           excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
 
 def test_at_least_a_thousand_requests_were_generated():

@@ -1,6 +1,10 @@
 """Wait estimates for a waiting ticket (pure; see hall_server/queueing for the theory).
 
 ``naive_wait`` is the common rule "people ahead × mean service ÷ counters of the field".
+It ignores how far the counters are into their current citizens, counters shared with
+other fields and the routing policy; :class:`hall_server.queueing.estimator.ReplayEstimator`
+replays the hall forward instead and is several times more accurate (docs/simulation.md).
+Both have the shape ``(hall, ticket) -> minutes | None`` of ``HallService.estimator``.
 """
 
 from __future__ import annotations

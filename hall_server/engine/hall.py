@@ -108,8 +108,17 @@ class Hall:
         return at.astimezone(self.config.tz).date()
 
     def key(self, ticket: Ticket) -> tuple[float, int]:
-        """The routing key: effective time (issue time minus head start), then id."""
-        return (ticket.issued_at.timestamp() - self.config.head_start_seconds(ticket.priority), ticket.id)
+        """The routing key: effective time (issue time minus head start), then id.
+
+        A ticket issued by a booking check-in (channel ``booking``, only ever issued within the
+        booked slot) has the head start ``[centre] booking_head_start_minutes`` (default 10): ahead
+        of walk-ins who came up to that long before it, behind priority citizens (15 minutes by
+        default). A booked priority citizen gets the larger of the two head starts.
+        """
+        head = self.config.head_start_seconds(ticket.priority)
+        if ticket.channel == "booking":
+            head = max(head, 60.0 * getattr(self.config.centre, "booking_head_start_minutes", 10.0))
+        return (ticket.issued_at.timestamp() - head, ticket.id)
 
     def ticket(self, ticket_id: int) -> Ticket:
         try:

@@ -18,7 +18,7 @@ A deterministic replay waits for the *expected* end of each service, but the
 first of several uncertain ends comes sooner than the earliest expected end
 (the mean of a minimum is below the minimum of the means).  The replay
 corrects for that by shrinking the spread of the counters' expected ends
-towards the soonest of them by ``1 - stagger`` (a factor calibrated on
+towards the soonest of them by the factor ``1 - stagger`` (a factor calibrated on
 simulated days, see docs/simulation.md).
 
 Plugging it into the server (it is pure, and takes well under a
@@ -185,7 +185,7 @@ class ReplayEstimator:
 
     name = "replay"
 
-    def __init__(self, service_times: ServiceTimes | None = None, *, stagger: float = 0.5,
+    def __init__(self, service_times: ServiceTimes | None = None, *, stagger: float = 0.6,
                  max_steps: int = 5000):
         if not 0 <= stagger <= 1:
             raise ValueError("stagger must lie in [0, 1]")
@@ -205,7 +205,7 @@ class ReplayEstimator:
         self.service_times.learn_from_hall(hall)
 
     def __call__(self, hall, ticket, now: datetime | None = None) -> float | None:
-        if ticket.state.value != "waiting":
+        if ticket.state != "waiting":  # states and statuses are str enums
             return 0.0
         now = now or ticket.issued_at
         st = self.service_times
@@ -216,7 +216,7 @@ class ReplayEstimator:
         free: list[list] = []
         serves_target = False
         for counter in hall.counters.values():
-            if counter.status.value != "open":
+            if counter.status != "open":
                 continue
             officer = counter.officer
             if counter.has_pending_officer and not counter.busy:
@@ -231,7 +231,7 @@ class ReplayEstimator:
             if counter.ticket is not None:
                 held = hall.tickets[counter.ticket]
                 mean = st.mean(held.field)
-                if held.state.value == "called":
+                if held.state == "called":
                     since = (now - held.called_at).total_seconds() / 60.0
                     at = max(st.walk - since, 0.0) + mean
                 else:
@@ -241,10 +241,11 @@ class ReplayEstimator:
             free.append([at, counter.number, fields])
         if not serves_target:
             return None
-        if len(free) > 1 and self.stagger > 0:
-            soonest = min(f[0] for f in free)
+        busy = [f for f in free if f[0] > 0.0]
+        if len(busy) > 1 and self.stagger > 0:
+            soonest = min(f[0] for f in busy)
             keep = 1.0 - self.stagger
-            for f in free:
+            for f in busy:
                 f[0] = soonest + (f[0] - soonest) * keep
 
         # Copies of the queues: only tickets routed ahead of this one can delay it
@@ -262,13 +263,15 @@ class ReplayEstimator:
             else:
                 queues[code] = deque(queue)
         tickets = hall.tickets
-        heap = [(at, number, i) for i, (at, number, _) in enumerate(free)]
+        means = {code: st.mean(code) for code in queues}
+        heap = [(at, number, fields) for at, number, fields in free]
         heapq.heapify(heap)
+        choose, pop, push = policy.choose, heapq.heappop, heapq.heappush
         for _ in range(self.max_steps):
             if not heap:
                 return None
-            at, number, i = heapq.heappop(heap)
-            chosen = policy.choose(queues, free[i][2])
+            at, number, fields = pop(heap)
+            chosen = choose(queues, fields)
             if chosen is None:
                 continue  # nothing ahead of the ticket left for this counter
             if chosen == target:
@@ -281,5 +284,5 @@ class ReplayEstimator:
                 queue.remove(next(e for e in queue if e[1] == chosen))
             if not queue:
                 del queues[field]
-            heapq.heappush(heap, (at + st.mean(field), number, i))
+            push(heap, (at + means[field], number, fields))
         return None

@@ -63,12 +63,14 @@ def run_days(
     estimators: Mapping[str, object] | None = None,
     walk_minutes: float = 0.0,
     target_minutes: float | None = None,
+    controller_for: Callable[[date], object] | None = None,
 ) -> list[DayResult]:
     """Simulate every day of ``arrivals`` (in date order) on ``config``.
 
     ``policy_factory`` makes a fresh routing policy per day (default: the
     engine's); ``shifts_for(day)`` gives that day's shifts (default: the hall's
-    hours).  ``estimators`` persist across days, so those that learn from
+    hours); ``controller_for(day)`` gives a live staffing controller instead
+    (see :func:`simulate_day`).  ``estimators`` persist across days, so those that learn from
     finished tickets carry what they learnt from one day to the next.
     """
     out = []
@@ -78,5 +80,6 @@ def run_days(
             policy=policy_factory() if policy_factory else None,
             shifts=shifts_for(day) if shifts_for else None,
             estimators=estimators, walk_minutes=walk_minutes, target_minutes=target_minutes,
+            controller=controller_for(day) if controller_for else None,
         ))
     return out

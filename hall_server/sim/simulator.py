@@ -17,10 +17,10 @@ ends close the counter as soon as its current citizen is done.
 
 >>> import random
 >>> from datetime import date
->>> from hall_server.config import load_hall, DEMO_HALL
+>>> from hall_server.config import load_hall
 >>> from hall_server.queueing.profile import SMALL_HALL
 >>> from hall_server.sim.arrivals import profile_day
->>> config = load_hall(DEMO_HALL)
+>>> config = load_hall("config/sim_small.toml")
 >>> profile = SMALL_HALL.for_fields(config.fields)
 >>> day = date(2025, 3, 5)
 >>> result = simulate_day(config, profile_day(profile, day, random.Random(7)), day)
@@ -61,7 +61,7 @@ __all__ = ["Shift", "default_shifts", "simulate_day", "Estimator"]
 Estimator = Callable[[Hall, object], "float | None"]
 
 # Event kinds, in the order they run when they fall on the same instant.
-_SHIFT_END, _SHIFT_START, _SEATED, _SERVICE_END, _ARRIVAL = range(5)
+_SHIFT_END, _SHIFT_START, _CONTROL, _SEATED, _SERVICE_END, _ARRIVAL = range(6)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class _Day:
     """The state of one simulated day (see :func:`simulate_day`)."""
 
     def __init__(self, config, arrivals, day, *, policy, shifts, walk_minutes, estimators,
-                 listeners, target_minutes):
+                 listeners, target_minutes, controller=None):
         self.config = config
         self.hall = Hall(config, policy)
         self.origin = midnight(day, config.tz)
@@ -158,6 +158,13 @@ class _Day:
                 raise ValueError(f"shift for counter {s.counter}, which the hall file does not have")
             self._push(s.start, _SHIFT_START, s)
             self._push(s.end, _SHIFT_END, s)
+        self.controller = controller
+        if controller is not None:
+            for minute in controller.times(day):
+                self._push(minute, _CONTROL, None)
+            for start, end in controller.sessions(day):
+                for number in config.counters:
+                    self._push(end, _SHIFT_END, Shift(number, start, end, drain=True))
 
     # ------------------------------------------------------------------ plumbing
     def _push(self, minute: float, kind: int, data) -> None:
@@ -189,6 +196,8 @@ class _Day:
                 self._run(StartServing(data), minute)
             elif kind == _SHIFT_START:
                 self._shift_start(minute, data)
+            elif kind == _CONTROL:
+                self._control(minute)
             else:
                 self._shift_end(minute, data)
             self._dispatch(minute)
@@ -274,6 +283,15 @@ class _Day:
             self.opened_at[number] = minute
             self.idle[number] = minute
 
+    def _control(self, minute: float) -> None:
+        """Open and close counters as the controller wants them now."""
+        wanted = self.controller.decide(self.hall, self._at(minute))
+        for number in self.config.counters:
+            if number in wanted:
+                self._shift_start(minute, Shift(number, minute, 24 * 60, wanted[number]))
+            elif number in self.opened_at and number not in self.closing:
+                self._shift_end(minute, Shift(number, 0, 24 * 60, drain=False))
+
     def _seat_officer(self, number: int, minute: float) -> None:
         seated = {k.officer for k in self.hall.counters.values() if k.officer}
         free = [o for o in self.config.officers if o not in seated]
@@ -310,6 +328,7 @@ def simulate_day(
     estimators: Mapping[str, Estimator] | None = None,
     listeners: Sequence[Callable[[list], None]] = (),
     target_minutes: float | None = None,
+    controller=None,
 ) -> DayResult:
     """Run one day of ``arrivals`` through a fresh :class:`Hall` of ``config``.
 
@@ -321,12 +340,18 @@ def simulate_day(
     ticket is issued, as the server does; an estimator with an ``observe``
     method receives every command's events, like a server listener.
     ``target_minutes``: the service-level target (default the hall file's
-    ``wait_target_minutes``).  Raises :class:`ValueError` for arrivals or
+    ``wait_target_minutes``).  ``controller``: staffing decided live instead
+    of by shifts — an object with ``times(day)`` (minutes at which it
+    decides), ``sessions(day)`` (``(start, end)`` spans; at each end every
+    counter drains and closes) and ``decide(hall, now)`` returning
+    ``{counter: fields or None}`` for the counters to have open (the others
+    close once their citizen is done).  Raises :class:`ValueError` for arrivals or
     shifts the hall file cannot take.
     """
     if shifts is None:
-        shifts = default_shifts(config, sessions_of(config, day, spans))
+        shifts = [] if controller is not None else default_shifts(config, sessions_of(config, day, spans))
     if target_minutes is None:
         target_minutes = float(config.centre.wait_target_minutes)
     return _Day(config, arrivals, day, policy=policy, shifts=shifts, walk_minutes=walk_minutes,
-                estimators=estimators, listeners=listeners, target_minutes=target_minutes).run()
+                estimators=estimators, listeners=listeners, target_minutes=target_minutes,
+                controller=controller).run()

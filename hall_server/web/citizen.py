@@ -236,7 +236,12 @@ def _citizen() -> Citizen:
 
 @bp.app_context_processor
 def _page_text():
-    return {"ct": text, "citizen_text": lambda: text_table(getattr(g, "lang", "vi"))}
+    def citizen_text(*prefixes: str) -> dict[str, str]:
+        """The page text for JavaScript (only keys with one of ``prefixes``, if given)."""
+        table = text_table(getattr(g, "lang", "vi"))
+        return {k: v for k, v in table.items() if not prefixes or k.startswith(prefixes)}
+
+    return {"ct": text, "citizen_text": citizen_text}
 
 
 # ---------------------------------------------------------------------- errors

@@ -57,6 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
     "go_to_counter": {"vi": "Mời đến quầy số", "en": "Please go to counter"},
     "supervisor_desc": {"vi": "Theo dõi sảnh, điều chuyển cán bộ, cảnh báo, báo cáo",
                         "en": "Live hall, moving officers, alerts, reports"},
+    "have_booking": {"vi": "Tôi có lịch hẹn", "en": "I have a booking"},
     "call_number": {"vi": "Gọi số", "en": "Call number"},
     "type_a_number_first": {"vi": "Nhập số thứ tự cần gọi, ví dụ A023.", "en": "Type the number to call, e.g. A023."},
     "printer_problem_note": {"vi": "Số thứ tự của bạn vẫn hiện trên màn hình, vui lòng ghi nhớ số.",

@@ -153,6 +153,8 @@ def init_sockets(socketio, ext) -> None:
             return _err(400, "invalid_command", "args must be an object")
         if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 64):
             return _err(400, "invalid_command", "request_id must be a string of 1 to 64 characters")
+        if name == IssueTicket.name and args.get("channel") == "booking":
+            return _err(400, "invalid_command", "booked tickets come from POST /api/v1/bookings/{code}/check-in")
         if name == IssueTicket.name:
             args = {k: v for k, v in args.items() if k != "tracking_id"} | {"tracking_id": secrets.token_urlsafe(12)}
         if "fields" in args and isinstance(args["fields"], list):
