@@ -8,7 +8,7 @@ docs/performance.md explains them.
 import runpy
 import sys
 
-ALL = ["issue_throughput", "call_latency", "crash", "dispenser", "buttons_latency", "board", "province"]
+ALL = ["issue_throughput", "call_latency", "restart", "crash", "dispenser", "buttons_latency", "board", "province"]
 
 names = sys.argv[1:] or ALL
 for name in names:

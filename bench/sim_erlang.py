@@ -6,7 +6,7 @@ start in equilibrium (hall_server/sim/theory.py) and compares P(wait), the
 mean wait and the service level within 15/9.3 mean service times with the
 Erlang C formulas, using 95 % Student-t intervals.
 
-    python -m bench.sim_erlang            # the full grid (about 10 minutes on 2 cores)
+    python -m bench.sim_erlang            # the full grid (about 5 minutes on 2 idle cores)
     BENCH_QUICK=1 python -m bench.sim_erlang
 """
 
@@ -23,12 +23,12 @@ SEED = 20250303
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 SERVERS = [1, 2, 4] if QUICK else list(range(1, 11))
 RHOS = [0.5, 0.8, 0.95] if QUICK else [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
-REPLICATIONS = 10 if QUICK else 20
+REPLICATIONS = 10 if QUICK else int(os.environ.get("BENCH_REPLICATIONS", "12"))
 
 
 def customers(rho: float) -> int:
     """Measured citizens per replication (a day holds at most 9999 tickets of a field)."""
-    return 3000 if rho <= 0.7 else 5000 if rho <= 0.8 else 8000 if rho <= 0.9 else 9000
+    return 2000 if rho <= 0.7 else 3000 if rho <= 0.8 else 5000 if rho <= 0.9 else 7000
 
 
 def _point(args):
@@ -73,7 +73,7 @@ def main() -> dict:
             f"{r.estimate[m]:>9.4f} ± {r.half_width[m]:<7.4f} ({r.theory[m]:.4f}){'' if r.inside(m) else ' *'}"
             .rjust(34) for m in METRICS)
         print(f"{r.c:>3} {r.rho:>5} {cells}")
-    print(f"theory inside the 95 % interval: " + ", ".join(f"{m} {inside[m]}/{len(rows)}" for m in METRICS))
+    print("theory inside the 95 % interval: " + ", ".join(f"{m} {inside[m]}/{len(rows)}" for m in METRICS))
     IMAGES.mkdir(parents=True, exist_ok=True)
     if not QUICK:
         plot(rows, IMAGES / "sim-erlang.png")

@@ -28,7 +28,7 @@ from hall_server.queueing.advice import LivePlanner, forecast, groups_from_hall,
 from hall_server.queueing.profile import SMALL_HALL
 from hall_server.sim.runner import profile_arrivals, run_days, weekdays
 from hall_server.sim.simulator import Shift
-from hall_server.sim.staffing import LiveStaffing, group_counters, plan_shifts
+from hall_server.sim.staffing import LiveStaffing, plan_shifts
 from hall_server.sim.summary import summarise
 
 from .sim_common import IMAGES, ROOT, pmap, save

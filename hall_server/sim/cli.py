@@ -250,7 +250,8 @@ def advise(config_file, volume, weekdays_, history_db, since, until, group_specs
         planner = None
         if demand is not None:
             plan = plans.get(wd) or plan_day(demand, target_wait=wait, target_share=target_share)
-            planner = LivePlanner(demand, theta=plan.theta, target_wait=wait, volume_cv=profile.volume_cv)
+            planner = LivePlanner(demand, theta=plan.theta, target_wait=wait, volume_cv=profile.volume_cv,
+                                  target_share=target_share)
         moves = suggest_moves(hall, now, planner, groups, wait)
         out["live"] = {"at": now.isoformat(), "suggestions": [m.to_dict() for m in moves]}
         if not as_json:

@@ -74,6 +74,23 @@ def _optional_blueprints():
             yield mod.bp
 
 
+def _plug_estimator(config, service: HallService) -> None:
+    """Wait estimates that know which counters serve which fields (hall_server/queueing/estimator.py),
+    learning each field's service time from the day as it goes (docs/simulation.md)."""
+    from ..queueing.estimator import ReplayEstimator, ServiceTimes
+    from ..queueing.profile import SMALL_HALL
+
+    try:
+        estimator = ReplayEstimator(ServiceTimes.from_profile(SMALL_HALL.for_fields(config.fields)))
+    except Exception:  # a hall whose fields the profile cannot map: the naive rule still answers
+        log.warning("replay estimator unavailable for this hall; using the naive wait estimate", exc_info=True)
+        return
+    with service.read() as hall:
+        estimator.learn_from_hall(hall)
+    service.estimator = estimator
+    service.listeners.append(estimator.listener)
+
+
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
                secret_key: str | None = None, rate_limit: str = "20/minute", store: Store | None = None,
                mount: str = "") -> Flask:
@@ -109,6 +126,7 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     service = HallService(config, store, **kwargs)
     # Several processes on one database: reads catch up with what the others wrote.
     service.shared = bool(message_queue) or not db_url.startswith("sqlite")
+    _plug_estimator(config, service)
     ext = MotCua(config, store, service)
     app.extensions["motcua"] = ext
 
