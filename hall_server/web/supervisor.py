@@ -35,7 +35,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_login import current_user, login_required
-from pydantic import Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import insert, select, update
 
 from ..reports import charts, export, figures, labels
@@ -721,3 +721,44 @@ def report_chart(name: str):
     except ImportError:
         return _report_error_page("charts need the matplotlib package (pip install matplotlib)", 503)
     return Response(png, content_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
+# ---------------------------------------------------------------------- staffing advice (issue 9)
+class AdviceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    suggestions: list[dict]
+
+
+_PLANNERS: dict = {}
+
+
+def _planner(config, day):
+    """The live staffing planner for ``day`` (built once a day: about a second on a big hall)."""
+    from ..queueing.advice import LivePlanner, groups_from_hall
+    from ..queueing.profile import SMALL_HALL
+
+    key = (config.id, day)
+    if key not in _PLANNERS:
+        profile = SMALL_HALL.for_fields(config.fields)
+        _PLANNERS.clear()
+        _PLANNERS[key] = LivePlanner.for_weekday(profile, day.weekday(), groups_from_hall(config),
+                                                 target_wait=config.centre.wait_target_minutes)
+    return _PLANNERS[key]
+
+
+@add_query("GET", "/supervisor/advice", "Concrete staffing moves suggested for the hall as it is now",
+           "a supervisor or admin", AdviceOut, public=False)
+def staffing_advice(args):
+    from ..queueing.moves import suggest_moves
+
+    ext = _ext()
+    actor = current_actor()
+    if actor.role not in ("supervisor", "admin"):
+        raise Forbidden("supervisors only", 403)
+    now = ext.service.clock()
+    local_day = now.astimezone(ext.config.tz).date()
+    if local_day.weekday() >= 5:
+        return {"suggestions": []}  # the synthetic profile has no weekend demand to plan from
+    with ext.service.read() as hall:
+        moves = suggest_moves(hall, now, _planner(ext.config, local_day))
+    return {"suggestions": [m.to_dict() for m in moves]}
