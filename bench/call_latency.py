@@ -23,7 +23,7 @@ import socketio
 
 from tests.live import LiveServer
 
-from .halls import big_hall, box_token
+from .halls import big_hall
 
 import os
 COUNTERS, DISPLAYS, BOXES = 100, 20, 10

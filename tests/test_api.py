@@ -25,7 +25,6 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def spec():
-    from hall_server.config import DEMO_HALL, load_hall
     from hall_server.web.openapi import build_openapi
 
     return build_openapi()

@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 import requests
-import socketio
 
 from .conftest import need
 from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer

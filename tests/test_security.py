@@ -1,12 +1,10 @@
 """Who may do what (every endpoint × every role), sessions, tokens, logs, storage faults."""
 
-import json
 import re
-import threading
 import time
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from hall_server.config import DEMO_HALL, load_hall, parse_hall
 from hall_server.web import create_app

@@ -14,7 +14,7 @@ from hall_server.service import Actor, HallService
 from hall_server.store import Store
 from hall_server.store.queries import ticket_times
 
-from .conftest import ROOT, T0, minutes
+from .conftest import ROOT, T0
 
 
 class Clock:

@@ -17,7 +17,6 @@ Each command is checked completely before anything changes, so a command that ra
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
 from datetime import date, datetime
 
 from . import commands as c

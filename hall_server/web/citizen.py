@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-import unicodedata
 from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Literal
@@ -45,6 +44,7 @@ from ..citizen.outbox import NotificationWorker, outbox_log, subscribe, subscrip
 from ..citizen.settings import load_citizen_settings
 from ..engine import IssueTicket, TicketState
 from . import schemas as s
+from .i18n import Texts
 from .api import BadRequest, add_query
 from .auth import Forbidden, current_actor, device_actor
 
@@ -176,21 +176,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_notifications_unavailable": ("Trung tâm chưa có dịch vụ nhắn tin.", "This centre does not send messages."),
     "err_ticket_not_waiting": ("Phiếu này không còn đang chờ.", "This ticket is no longer waiting."),
 }
-for _key, _pair in TEXT.items():
-    assert all(unicodedata.is_normalized("NFC", x) for x in _pair), _key
+_TEXTS = Texts(TEXT)
 
 
 def text(key: str, lang: str | None = None, **fmt) -> str:
-    lang = lang or getattr(g, "lang", "vi")
-    pair = TEXT.get(key)
-    if pair is None:
-        return key
-    value = pair[1] if lang == "en" else pair[0]
-    return value.format(**fmt) if fmt else value
+    return _TEXTS.get(key, lang, **fmt)
 
 
 def text_table(lang: str) -> dict[str, str]:
-    out = {key: text(key, lang) for key in TEXT}
+    out = _TEXTS.table(lang)
     for code, (vi, en, _) in rt.LEVELS.items():
         out["level_" + code] = en if lang == "en" else vi
     for code, (vi, en) in rt.REASONS.items():

@@ -168,3 +168,31 @@ def translate(key: str, lang: str) -> str:
 
 def table(lang: str) -> dict[str, str]:
     return {key: translate(key, lang) for key in TEXT}
+
+
+class Texts:
+    """A feature's own text, as (Vietnamese, English) pairs checked for NFC at import.
+
+        >>> texts = Texts({"hello": ("Xin chào {name}", "Hello {name}")})
+        >>> texts.get("hello", "vi", name="An")
+        'Xin chào An'
+    """
+
+    def __init__(self, pairs: dict[str, tuple[str, str]]):
+        for key, pair in pairs.items():
+            assert all(unicodedata.is_normalized("NFC", x) for x in pair), key
+        self.pairs = pairs
+
+    def get(self, key: str, lang: str | None = None, **fmt) -> str:
+        if lang is None:
+            from flask import g
+
+            lang = getattr(g, "lang", "vi")
+        pair = self.pairs.get(key)
+        if pair is None:
+            return key
+        value = pair[1] if lang == "en" else pair[0]
+        return value.format(**fmt) if fmt else value
+
+    def table(self, lang: str) -> dict[str, str]:
+        return {key: self.get(key, lang) for key in self.pairs}

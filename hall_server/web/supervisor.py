@@ -43,6 +43,7 @@ from ..reports.alerts import AlertSettings, alert_signature, wait_alerts
 from ..reports.live import hall_view, today_visits
 from ..store import schema as t
 from . import schemas as s
+from .i18n import Texts
 from .api import BadRequest, add_query
 from .auth import Forbidden, current_actor
 
@@ -179,21 +180,15 @@ TEXT: dict[str, tuple[str, str]] = {
                     "ticket's recorded state changes."),
     "bad_request": ("Yêu cầu không hợp lệ", "Invalid request"),
 }
-for _key, _pair in TEXT.items():
-    assert all(unicodedata.is_normalized("NFC", x) for x in _pair), _key
+_TEXTS = Texts(TEXT)
 
 
 def text(key: str, lang: str | None = None, **fmt) -> str:
-    lang = lang or getattr(g, "lang", "vi")
-    pair = TEXT.get(key)
-    if pair is None:
-        return key
-    value = pair[1] if lang == "en" else pair[0]
-    return value.format(**fmt) if fmt else value
+    return _TEXTS.get(key, lang, **fmt)
 
 
 def text_table(lang: str) -> dict[str, str]:
-    return {key: text(key, lang) for key in TEXT}
+    return _TEXTS.table(lang)
 
 
 # ---------------------------------------------------------------------- API bodies and answers
