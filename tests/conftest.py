@@ -36,6 +36,15 @@ def minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_background_threads():
+    """When the session ends, apps' background threads stop before their databases are dropped."""
+    yield
+    from hall_server.background import stopping
+
+    stopping.set()
+
+
 @pytest.fixture(scope="session")
 def demo_config():
     return load_hall(DEMO_HALL)

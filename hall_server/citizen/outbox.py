@@ -201,8 +201,10 @@ class NotificationWorker:
         return True
 
     def _run(self) -> None:
+        from ..background import stopping
+
         wait = 0.0
-        while not self._stopped.is_set():
+        while not self._stopped.is_set() and not stopping.is_set():
             with self._wake:
                 if not self._dirty and wait > 0:
                     self._wake.wait(wait)

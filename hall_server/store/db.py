@@ -195,7 +195,9 @@ class Store:
 
     def _checkpointer(self) -> None:
         """Copy the WAL into the database file every few seconds without blocking writers."""
-        while not self._closed.wait(self.CHECKPOINT_SECONDS):
+        from ..background import stopping
+
+        while not self._closed.wait(self.CHECKPOINT_SECONDS) and not stopping.is_set():
             try:
                 raw = self.engine.raw_connection()  # outside any transaction, as a checkpoint must be
                 try:

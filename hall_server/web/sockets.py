@@ -24,6 +24,7 @@ from pydantic import ConfigDict, ValidationError, create_model
 
 from ..engine import COMMANDS, Event, IssueTicket
 from .auth import ANONYMOUS, Forbidden, device_actor
+from ..background import stopping
 from .devices import PRINTER_STATES, device_room
 from .views import snapshot, ticket_status
 
@@ -251,10 +252,12 @@ class TrackerUpdater:
     def _run(self) -> None:
         import time
 
-        while True:
+        while not stopping.is_set():
             with self._wake:
                 if not self._fields and not self._tickets:
                     self._wake.wait(self.SWEEP_SECONDS if self.ext.service.shared else None)
+            if stopping.is_set():
+                return
             sweep = not self._fields and not self._tickets  # woke by time: another process may have written
             if not sweep:
                 time.sleep(self.COALESCE_SECONDS)

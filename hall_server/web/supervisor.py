@@ -418,13 +418,15 @@ class AlertChecker:
         self._wake.set()
 
     def _run(self) -> None:
-        while True:
+        from ..background import stopping
+
+        while not stopping.is_set():
             woken = self._wake.wait(self.interval)
             if woken:
                 time.sleep(self.COALESCE)
             self._wake.clear()
             ext = self._ext()
-            if ext is None:
+            if ext is None or stopping.is_set():
                 return  # the app is gone
             try:
                 self.check(ext)
