@@ -11,19 +11,16 @@ import io
 import threading
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from hall_server.citizen import schema as cs
 from hall_server.citizen.booking import ALPHABET, BookingDesk, BookingError, normalize_code
 from hall_server.citizen.settings import BookingSettings
 from hall_server.engine import CallNext, Finish, Hall, IssueTicket
-from hall_server.web import create_app
 
 from .conftest import T0, need
 from .live import BUTTONS_1, KIOSK
 from .test_api import conforms
-from .test_store import Clock
 
 TOMORROW = "2026-11-27"  # a Friday
 
@@ -32,45 +29,7 @@ def local(day: str, hhmm: str, config) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.strptime(hhmm, "%H:%M").time(), tzinfo=config.tz)
 
 
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="module")
-def spec():
-    from hall_server.web.openapi import build_openapi
-
-    return build_openapi()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-def make_app(config, url, tmp_path, monkeypatch, clock):
-    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.delenv("MOTCUA_CITIZEN_CONFIG", raising=False)
-    app = create_app(config, url, clock=clock, secret_key="test", rate_limit="1000/minute")
-    yield app
-    app.extensions["motcua_citizen"].close()
-    app.extensions["motcua"].store.close()
-
-
-@pytest.fixture
-def app(demo_config, db_url, tmp_path, monkeypatch, clock):
-    yield from make_app(demo_config, db_url, tmp_path, monkeypatch, clock)
-
-
-@pytest.fixture
-def any_app(demo_config, any_db_url, tmp_path, monkeypatch, clock):
-    """The app on SQLite and on PostgreSQL (for the tests whose SQL differs most)."""
-    yield from make_app(demo_config, any_db_url, tmp_path, monkeypatch, clock)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+from .citizen_app import any_app, app, bearer, client, clock, make_app, spec  # noqa: E402,F401  (fixtures)
 
 
 def book(client, start="08:00", field="DD", phone="0912345678", name="Nguyễn Văn An", day=TOMORROW):

@@ -14,53 +14,13 @@ from sqlalchemy import create_engine, func, select
 
 from hall_server.citizen import schema as cs
 from hall_server.citizen.rating import rating_figures
-from hall_server.web import create_app
 
 from .conftest import T0, need
 from .live import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
 from .test_api import conforms
-from .test_store import Clock
 
 
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="module")
-def spec():
-    from hall_server.web.openapi import build_openapi
-
-    return build_openapi()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-def make_app(config, url, tmp_path, monkeypatch, clock):
-    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.delenv("MOTCUA_CITIZEN_CONFIG", raising=False)
-    app = create_app(config, url, clock=clock, secret_key="test", rate_limit="1000/minute")
-    yield app
-    app.extensions["motcua_citizen"].close()
-    app.extensions["motcua"].store.close()
-
-
-@pytest.fixture
-def app(demo_config, db_url, tmp_path, monkeypatch, clock):
-    yield from make_app(demo_config, db_url, tmp_path, monkeypatch, clock)
-
-
-@pytest.fixture
-def any_app(demo_config, any_db_url, tmp_path, monkeypatch, clock):
-    """The app on SQLite and on PostgreSQL."""
-    yield from make_app(demo_config, any_db_url, tmp_path, monkeypatch, clock)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+from .citizen_app import any_app, app, bearer, client, clock, make_app, spec  # noqa: E402,F401  (fixtures)
 
 
 def issue(client, field):
