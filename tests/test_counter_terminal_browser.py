@@ -15,6 +15,12 @@ def issue(server, field):
                          headers={"Authorization": f"Bearer {KIOSK}"}, timeout=5).json()["ticket"]
 
 
+def ready(page):
+    """The terminal takes one command at a time: wait until the last one has been answered."""
+    page.wait_for_function("() => !document.getElementById('actions').classList.contains('busy')")
+    return page
+
+
 def test_officer_works_a_ticket_through_the_terminal(browser, tmp_path):  # noqa: F811
     with LiveServer(tmp_path) as server:
         pages = Pages(browser, server)
@@ -27,19 +33,19 @@ def test_officer_works_a_ticket_through_the_terminal(browser, tmp_path):  # noqa
             kiosk.locator("[data-field=DD]").first.click()  # a citizen takes a number at the kiosk
             kiosk.locator("#result").wait_for(state="visible")
             page.wait_for_function("() => document.getElementById('waiting-total').textContent === '1'")
-            page.keyboard.press("n")  # call next
+            ready(page).keyboard.press("n")  # call next
             page.wait_for_function("() => document.getElementById('cur-code').textContent === 'A001'")
             assert total.inner_text() == "0"
             page.select_option("#transfer-field", "HT")
-            page.keyboard.press("t")  # transfer to civil status: the counter is free again
+            ready(page).keyboard.press("t")  # transfer to civil status: the counter is free again
             page.wait_for_function("() => document.getElementById('cur-code').textContent !== 'A001'")
             issue(server, "DD")
             issue(server, "XD")
             page.wait_for_function("() => document.getElementById('waiting-total').textContent === '2'")
             page.fill("#call-code", "e001")
-            page.click("[data-action=call]")  # call a specific number, out of turn
+            ready(page).click("[data-action=call]")  # call a specific number, out of turn
             page.wait_for_function("() => document.getElementById('cur-code').textContent === 'E001'")
-            page.keyboard.press("f")  # finish
+            ready(page).keyboard.press("f")  # finish
             page.wait_for_function("() => document.getElementById('cur-code').textContent !== 'E001'")
             tickets = requests.get(server.url + "/api/v1/tickets", timeout=5,
                                    headers={"Authorization": f"Bearer {KIOSK}"}).json()["tickets"]
