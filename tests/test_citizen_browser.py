@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 
 import pytest
 import requests
@@ -21,7 +20,7 @@ from hall_server.citizen import schema as cs
 from .conftest import need
 from .live import BUTTONS_1, KIOSK, LiveServer
 from .test_notify import Gateway, wait_until
-from .test_pages_browser import CHROMIUM, CHROMIUM_ARGS, Pages
+from .test_pages_browser import Pages
 
 pytestmark = pytest.mark.browser
 CENTRE = "Trung tâm Phục vụ hành chính công xã Hòa An"
@@ -51,17 +50,7 @@ body = {{ to = "{{phone}}", message = "{{text}}" }}
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    need(os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a test dependency
-        need(False, "the playwright Python package is not installed")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from .test_pages_browser import browser  # noqa: E402,F401  (one chromium per module)
 
 
 @pytest.fixture

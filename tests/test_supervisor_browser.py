@@ -29,16 +29,13 @@ from hall_server.engine import (
 from hall_server.service import HallService
 from hall_server.store import Store
 
-from .conftest import ROOT, T0, need
+from .conftest import ROOT, T0
 from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 from .test_reports import two_days
 from .test_store import Clock
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS") == "1"
 IMAGES = ROOT / "docs" / "images"
 CONFIG = load_hall(DEMO_HALL)
@@ -133,17 +130,7 @@ def server(tmp_path_factory):
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    need(os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a test dependency
-        need(False, "the playwright Python package is not installed")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from .test_pages_browser import browser  # noqa: E402,F401  (one chromium per module)
 
 
 class Pages:
