@@ -20,10 +20,13 @@ or TTS at call time:
     'hai nghìn không trăm hai mươi tư'
     >>> read_ticket("A023")
     'a hai mươi ba'
-    >>> from audio import build_library, AnnouncementQueue      # doctest: +SKIP
-    >>> build_library("/var/lib/motcua/audio")                  # doctest: +SKIP
-    >>> with AnnouncementQueue("/var/lib/motcua/audio") as speaker:  # doctest: +SKIP
-    ...     speaker.announce("A023", 3).wait()
+
+Building the clip library (espeak-ng) and speaking (pygame) need the machine's tools::
+
+    from audio import build_library, AnnouncementQueue
+    build_library("/var/lib/motcua/audio")
+    with AnnouncementQueue("/var/lib/motcua/audio") as speaker:
+        speaker.announce("A023", 3).wait()
 """
 
 from .announce import DEFAULT_TEMPLATE, announcement_clips, announcement_text, required_clips

@@ -5,11 +5,10 @@ plus ``manifest.json`` recording the engine, voice, sample rate and each
 clip's text.  It is built once (offline with espeak-ng) and then every
 announcement is a fast concatenation of clips, with no TTS at call time::
 
-    >>> from audio.clips import build_library, assemble
-    >>> library = build_library("/var/lib/motcua/audio")            # doctest: +SKIP
-    >>> wav = assemble("/var/lib/motcua/audio", ["chime", "letter_a", "w_mot"])  # doctest: +SKIP
-    >>> wav[:4]                                                     # doctest: +SKIP
-    b'RIFF'
+    from audio.clips import build_library, assemble
+    library = build_library("/var/lib/motcua/audio")
+    wav = assemble("/var/lib/motcua/audio", ["chime", "letter_a", "w_mot"])
+    wav[:4]                                                     # → b'RIFF'
 
 Building is incremental: a clip whose text and engine settings are
 unchanged is not synthesised again, so adding a second template only
@@ -86,10 +85,11 @@ def _now() -> str:
 class ClipLibrary:
     """A built clip library, opened for assembling announcements.
 
-    >>> library = ClipLibrary("/var/lib/motcua/audio")     # doctest: +SKIP
-    >>> library.sample_rate, library.engine, "letter_a" in library  # doctest: +SKIP
-    (22050, 'espeak-ng', True)
-    >>> wav = library.assemble(["chime", "letter_a"])      # doctest: +SKIP
+    ::
+
+        library = ClipLibrary("/var/lib/motcua/audio")
+        library.sample_rate, library.engine, "letter_a" in library  # → (22050, 'espeak-ng', True)
+        wav = library.assemble(["chime", "letter_a"])
 
     Clips are read on first use and kept in memory (a full library is about
     3 MB); :meth:`load_all` reads them all up front so the first announcement
@@ -227,7 +227,9 @@ class ClipLibrary:
 def assemble(library_dir: str | os.PathLike | ClipLibrary, clip_keys: Iterable[str], *, gap_ms: float = DEFAULT_GAP_MS) -> bytes:
     """Concatenate clips of a library into one WAV (RIFF bytes).
 
-    >>> wav = assemble("/var/lib/motcua/audio", ["chime", "w_mot"])  # doctest: +SKIP
+    ::
+
+        wav = assemble("/var/lib/motcua/audio", ["chime", "w_mot"])
 
     Raises :class:`MissingClipError` naming a clip the library lacks and
     :class:`LibraryError` if ``library_dir`` holds no library.
@@ -272,9 +274,10 @@ def build_library(
     that are already up to date.  ``progress`` is called with each clip's
     :class:`~audio.announce.ClipSpec` just before it is rendered.
 
-    >>> library = build_library("/tmp/motcua-audio", "espeak-ng")  # doctest: +SKIP
-    >>> len(library)                                               # doctest: +SKIP
-    59
+    ::
+
+        library = build_library("/tmp/motcua-audio", "espeak-ng")
+        len(library)                                               # → 59
 
     Raises :class:`~audio.tts.EngineUnavailable` if the engine cannot run and
     :class:`ValueError` for a bad template or an unknown key in ``keys``.

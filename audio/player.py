@@ -4,14 +4,12 @@
 as soon as it is asked for, then a background thread plays the queue in
 order through a :class:`PlaybackBackend` (``pygame.mixer`` by default)::
 
-    >>> from audio.player import AnnouncementQueue
-    >>> with AnnouncementQueue("/var/lib/motcua/audio") as speaker:   # doctest: +SKIP
-    ...     call = speaker.announce("A023", 3)
-    ...     again = speaker.announce("A023", 3, recall=True)
-    ...     again.wait(timeout=30)
-    ...     print(f"first sound after {call.latency * 1000:.0f} ms")
-    True
-    first sound after 4 ms
+    from audio.player import AnnouncementQueue
+    with AnnouncementQueue("/var/lib/motcua/audio") as speaker:
+        call = speaker.announce("A023", 3)
+        again = speaker.announce("A023", 3, recall=True)
+        again.wait(timeout=30)                                   # → True
+        print(f"first sound after {call.latency * 1000:.0f} ms")  # → first sound after 4 ms
 
 Each call returns an :class:`Announcement` handle that records when it was
 queued, started and finished, so the call-to-first-sound latency can be
@@ -69,7 +67,9 @@ class PlaybackBackend(Protocol):
 class PygameBackend:
     """Plays WAV bytes through ``pygame.mixer`` on a reserved channel.
 
-    >>> backend = PygameBackend(frequency=22050)   # doctest: +SKIP
+    ::
+
+        backend = PygameBackend(frequency=22050)
 
     Initialises the mixer unless something else already did (then it is
     shared and left running on :meth:`close`).  The channel ``channel_id``

@@ -12,9 +12,9 @@ Two engines are supported:
 
 ::
 
-    >>> from audio.tts import get_engine
-    >>> engine = get_engine("espeak-ng")          # doctest: +SKIP
-    >>> samples, rate = engine.synthesize("xin chào")  # doctest: +SKIP
+    from audio.tts import get_engine
+    engine = get_engine("espeak-ng")
+    samples, rate = engine.synthesize("xin chào")
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ ESPEAK_RESPELLINGS: dict[str, str] = {"gi": "di"}
 class EspeakNG:
     """The offline ``espeak-ng`` engine.
 
-    >>> EspeakNG(voice="vi", speed=150).describe()["voice"]  # doctest: +SKIP
-    'vi'
+    ::
+
+        EspeakNG(voice="vi", speed=150).describe()["voice"]  # → 'vi' (runs espeak-ng --version)
 
     ``speed`` is in words per minute (espeak-ng's default is 175; slower is
     clearer over a hall loudspeaker).  Raises :class:`EngineUnavailable` if

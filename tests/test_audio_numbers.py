@@ -369,18 +369,3 @@ def test_read_ticket_rejects_bad_mode_and_huge_numbers():
     assert read_ticket("A" + "9" * 13, mode="digits").count("chín") == 13
     with pytest.raises(TypeError):
         read_ticket(23)
-
-
-# -- the usage examples in the docstrings stay true ------------------------------------------
-
-AUDIO_MODULES = ["audio", "audio.numbers", "audio.letters", "audio.keys", "audio.announce", "audio.pcm",
-                 "audio.tts", "audio.clips", "audio.player", "audio.cli"]
-
-
-@pytest.mark.parametrize("module", AUDIO_MODULES)
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0

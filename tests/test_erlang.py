@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 from fractions import Fraction
 
@@ -10,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import hall_server.queueing as queueing_pkg
 from hall_server.queueing import erlang
 from hall_server.queueing.erlang import (
     erlang_b,
@@ -301,9 +299,3 @@ def test_sqrt_staffing_properties(a, beta):
     assert c >= a + beta * math.sqrt(a) - 1e-6 * max(1.0, a)
     if beta > 0 and a > 0:
         assert c > a
-
-
-def test_doctests():
-    for module in (erlang, queueing_pkg):
-        result = doctest.testmod(module)
-        assert result.failed == 0, module.__name__

@@ -6,7 +6,6 @@ still set at about four standard errors so that a change of seed would pass.
 
 from __future__ import annotations
 
-import doctest
 import math
 import random
 import statistics
@@ -367,8 +366,3 @@ def test_service_times_per_field_and_overall(sample):
     overall = statistics.fmean(a.service_minutes for a in sample)
     sd = math.sqrt(SMALL_HALL.service_cv2()) * 9.3
     assert overall == pytest.approx(9.3, abs=4.5 * sd / math.sqrt(len(sample)))
-
-
-def test_doctests():
-    result = doctest.testmod(profile_mod)
-    assert result.failed == 0

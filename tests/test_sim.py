@@ -290,17 +290,3 @@ def test_cli_advise_plans_and_suggests_live_moves(small, tmp_path):
     assert set(data["plans"]) == {"wed"} and "live" in data
     res = runner.invoke(advise, ["--config", str(ROOT / "config/sim_small.toml"), "--group", "Đất đai=DD,ZZ"])
     assert res.exit_code != 0 and "ZZ" in res.output
-
-
-@pytest.mark.parametrize("module", [
-    "hall_server.sim.arrivals", "hall_server.sim.results", "hall_server.sim.summary", "hall_server.sim.halls",
-    "hall_server.sim.runner", "hall_server.sim.report", "hall_server.queueing.estimator",
-    "hall_server.queueing.moves",
-])
-def test_docstring_examples(module, monkeypatch):
-    import doctest
-    import importlib
-
-    monkeypatch.chdir(ROOT)
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

@@ -6,10 +6,10 @@ code from an alphabet without look-alikes (no 0/O, 1/I/L) and a QR code of it. A
 code is checked in (:meth:`BookingDesk.check_in_allowed`, then the web layer issues a ticket with
 channel ``booking``, which the engine serves ahead of walk-ins but after priority citizens)::
 
-    >>> desk = BookingDesk(store.engine, config, settings.booking)
-    >>> booking = desk.book("DD", date(2026, 11, 27), "08:00", "Nguyễn Văn An", "0912345678", now)
-    >>> booking.code, booking.status
-    ('K7MQ2XRA', 'booked')
+    desk = BookingDesk(store.engine, config, settings.booking)
+    booking = desk.book("DD", date(2026, 11, 27), "08:00", "Nguyễn Văn An", "0912345678", now)
+    booking.code, booking.status
+    # → ('K7MQ2XRA', 'booked')
 
 Capacity: ``booking_slots.booked`` counts the slot's active bookings (booked or checked in). A
 booking takes a seat with one conditional ``UPDATE … WHERE booked < capacity``, so two citizens

@@ -9,7 +9,7 @@ with or without the country code and with any spaces, dots or dashes::
     ('0912345678', '091****678')
     >>> normalize_phone("0212345678")
     Traceback (most recent call last):
-    InvalidContact: ...
+    hall_server.citizen.contact.InvalidContact: not a Vietnamese mobile number ...
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ trying again later may help). Two real adapters:
 
 ::
 
-    >>> gateway = HttpSmsGateway(SmsSettings(url="https://sms.example.vn/send",
-    ...                                      body={"to": "{phone}", "message": "{text}"}))
-    >>> gateway.send(Message("sms", "+84912345678", "MotCua", "Mời số A023 đến quầy số 5"))
+    gateway = HttpSmsGateway(SmsSettings(url="https://sms.example.vn/send",
+                                         body={"to": "{phone}", "message": "{text}"}))
+    gateway.send(Message("sms", "+84912345678", "MotCua", "Mời số A023 đến quầy số 5"))
 
 The texts (Vietnamese, NFC) come from :func:`ahead_text` and :func:`called_text`.
 Senders are called from the background worker in :mod:`.outbox`, never on the command path.

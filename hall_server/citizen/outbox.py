@@ -16,10 +16,10 @@ thread then
 
 ::
 
-    >>> worker = NotificationWorker(service, settings.notify, notifiers_from(settings.notify))
-    >>> service.listeners.append(worker.listener)
-    >>> worker.start()
-    >>> subscribe(store.engine, "demo", ticket, "sms", "+84912345678", now); worker.poke()
+    worker = NotificationWorker(service, settings.notify, notifiers_from(settings.notify))
+    service.listeners.append(worker.listener)
+    worker.start()
+    subscribe(store.engine, "demo", ticket, "sms", "+84912345678", now); worker.poke()
 
 Delivery is at least once: a process that dies between the gateway's "OK" and writing *sent*
 leaves the row claimed; another try follows when the claim runs out (``lease_seconds``).

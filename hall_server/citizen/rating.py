@@ -13,11 +13,11 @@ otherwise :class:`RatingRefused` names the reason (in English and Vietnamese). T
 officer, field and day are copied from the stored ticket, so reports group ratings exactly as
 they group waits::
 
-    >>> with service.read() as hall:
-    ...     ticket = check_rating(hall, counter=3, ticket_id=17, now=now, window_seconds=180)
-    >>> save_rating(store.engine, "demo", ticket, "unsatisfied", ["long_wait"], now, device="buttons-1")
-    >>> rating_figures(store.engine, "demo", start, end, by="officer")[0].satisfied_share
-    0.875
+    with service.read() as hall:
+        ticket = check_rating(hall, counter=3, ticket_id=17, now=now, window_seconds=180)
+    save_rating(store.engine, "demo", ticket, "unsatisfied", ["long_wait"], now, device="buttons-1")
+    rating_figures(store.engine, "demo", start, end, by="officer")[0].satisfied_share
+    # → 0.875
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ hall file accepts them, they are read from a TOML file named by the environment 
 ``MOTCUA_CITIZEN_CONFIG`` with the same three tables; without it every feature runs on its
 defaults (notifications are then off: no gateway is configured)::
 
-    >>> settings = load_citizen_settings(load_hall("config/demo_hall.toml"))
+    >>> from hall_server.config import DEMO_HALL, load_hall    # config/demo_hall.toml
+    >>> settings = load_citizen_settings(load_hall(DEMO_HALL))
     >>> settings.booking.slot_minutes, settings.rating.window_seconds
-    (30, 180.0)
+    (30, 180)
 
 Secrets never sit in the file: a header value or a password is written ``${ENV_NAME}`` and
 read from the environment when a message is sent.

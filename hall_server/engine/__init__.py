@@ -1,6 +1,9 @@
 """The queue engine: pure Python, explicit time, commands in and events out.
 
-    >>> hall = Hall(config)
+    >>> from datetime import datetime, timezone
+    >>> from hall_server.config import DEMO_HALL, load_hall
+    >>> hall = Hall(load_hall(DEMO_HALL))
+    >>> at = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
     >>> result = hall.execute(IssueTicket(field="DD"), at)
     >>> [e.kind for e in result.events]
     ['day_started', 'ticket_issued']

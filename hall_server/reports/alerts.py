@@ -2,9 +2,16 @@
 
 A pure function of the hall, the time and the settings, so it is tested on small halls::
 
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from hall_server.config import DEMO_HALL, load_hall
+    >>> from hall_server.engine import Hall, IssueTicket
+    >>> hall, at = Hall(load_hall(DEMO_HALL)), datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+    >>> for _ in range(2):
+    ...     _ = hall.execute(IssueTicket(field="DD"), at)
+    >>> now = at + timedelta(minutes=20)
     >>> alerts = wait_alerts(hall, now, AlertSettings(wait_target_minutes=15, queue_limit=20))
     >>> alerts[0]["kind"], alerts[0]["action_vi"]
-    ('long_wait', 'Cho quầy 10 (đang chờ 2 người) nhận thêm lĩnh vực Đất đai, hoặc mở quầy 9 với cán bộ Ngô Thị Lan.')
+    ('long_wait', 'Mở quầy 9 với cán bộ Ngô Thị Lan, hoặc cho quầy 3 (đang chờ 0 người) nhận thêm lĩnh vực Đất đai.')
 
 Each alert has the same shape as a device alert (hall_server/web/devices.py): ``id``, ``kind``,
 ``severity``, ``message_vi``/``message_en``, ``action_vi``/``action_en``, ``since``, plus the

@@ -1,7 +1,7 @@
 """Report charts as PNG images (matplotlib, Agg renderer, no pyplot state: safe in threads).
 
-    >>> png = arrivals_chart(visits, config, period)           # bytes of a PNG
-    >>> Path("arrivals.png").write_bytes(png)
+    png = arrivals_chart(visits, config, period)           # bytes of a PNG
+    Path("arrivals.png").write_bytes(png)
 
 Three charts a supervisor looks at rather than reads:
 

@@ -1,7 +1,7 @@
 """Report exports: CSV (UTF-8 with a byte-order mark, so Excel shows Vietnamese) and XLSX.
 
-    >>> Path("bao-cao.csv").write_bytes(to_csv(report))
-    >>> Path("bao-cao.xlsx").write_bytes(to_xlsx([report_by_field, report_by_counter]))
+    Path("bao-cao.csv").write_bytes(to_csv(report))
+    Path("bao-cao.xlsx").write_bytes(to_xlsx([report_by_field, report_by_counter]))
 
 Headers are Vietnamese by default ("Lĩnh vực", "Số phiếu đã cấp", "Chờ trung bình (phút)", …);
 minutes keep one decimal, the service level is a percentage. In XLSX the numbers stay numbers

@@ -6,11 +6,11 @@ a transfer into the field) to the call, and the service that follows, ending in 
 Every figure is a count or a statistic over visits, grouped by field, counter, officer,
 hour of day or day of week (in the centre's time zone)::
 
-    >>> period = Period.of("month", date(2026, 11, 1))
-    >>> visits = load_visits(store.engine, config, period)
-    >>> report = build_report(visits, config, period, by="field", as_of=now)
-    >>> report.total.served, round(report.total.wait_mean, 1)
-    (412, 9.8)
+    period = Period.of("month", date(2026, 11, 1))
+    visits = load_visits(store.engine, config, period)
+    report = build_report(visits, config, period, by="field", as_of=now)
+    report.total.served, round(report.total.wait_mean, 1)
+    # → (412, 9.8)
 
 Definitions (also in docs/reports.md):
 

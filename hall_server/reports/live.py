@@ -1,10 +1,10 @@
 """The supervisor's live view: the hall now, plus today's figures from the stored transitions.
 
-    >>> visits = today_visits(store.engine, config, now)
-    >>> with service.read() as hall:
-    ...     view = hall_view(hall, visits, now)
-    >>> view["fields"][0]["waiting"], view["fields"][0]["service_level"]
-    (4, 0.92)
+    visits = today_visits(store.engine, config, now)
+    with service.read() as hall:
+        view = hall_view(hall, visits, now)
+    view["fields"][0]["waiting"], view["fields"][0]["service_level"]
+    # → (4, 0.92)
 
 *Now* (waiting, longest current wait, each counter's ticket and since when) comes from the
 hall in memory; *today* (mean wait, served, service level) from the day's visits.

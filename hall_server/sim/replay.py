@@ -9,9 +9,9 @@ that was never served (expired, or still waiting) is replayed with the
 median service time of its field that day, since it was demand the hall did
 not meet; cancelled tickets and no-shows are left out (they took no counter
 time).  Replaying a day through another hall file or policy answers "what if
-we had staffed it differently?".
+we had staffed it differently?"::
 
->>> # arrivals = stored_arrivals("sqlite:///data/hall.db", config, date(2026, 11, 2), date(2026, 11, 6))
+    arrivals = stored_arrivals("sqlite:///data/hall.db", config, date(2026, 11, 2), date(2026, 11, 6))
 """
 
 from __future__ import annotations
