@@ -4,7 +4,7 @@ import pytest
 
 from hall_server.web import create_app
 
-from .test_store import Clock
+from .conftest import Clock
 
 
 def bearer(token):

@@ -8,6 +8,8 @@ those skips into failures.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +36,44 @@ T0 = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
 
 def minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
+
+
+class Clock:
+    """A clock the test moves by hand: call it for the time; set ``at`` or :meth:`advance` it.
+
+    Starts at :data:`T0` (an aware datetime, for the hall service and workers); give a float
+    for a monotonic clock in seconds (the wall board's animations).
+    """
+
+    def __init__(self, at: datetime | float = T0):
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+    def advance(self, seconds: float = 0, **kw: float) -> None:
+        step = timedelta(seconds=seconds, **kw)
+        if isinstance(self.at, datetime):
+            self.at += step
+        else:
+            self.at += step.total_seconds()
+
+
+def wait_until(predicate: Callable, timeout: float = 5.0, what: str | Callable[[], str] = "the condition",
+               step: float = 0.01):
+    """Poll ``predicate`` until it returns something true, and return that.
+
+    After ``timeout`` seconds fail, naming ``what`` (a text, or a function giving one then).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            message = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
+        time.sleep(step)
 
 
 @pytest.fixture(scope="session", autouse=True)

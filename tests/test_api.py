@@ -7,7 +7,7 @@ from hall_server.web import create_app
 from hall_server.web.api import ENDPOINTS
 
 from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK
-from .test_store import Clock
+from .conftest import Clock
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from hall_server.citizen import schema as cs
 
 from .conftest import need
 from .live import BUTTONS_1, KIOSK, LiveServer
-from .test_notify import Gateway, wait_until
+from .conftest import wait_until
+from .test_notify import Gateway
 from .test_pages_browser import Pages
 
 pytestmark = pytest.mark.browser

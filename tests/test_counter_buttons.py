@@ -19,7 +19,7 @@ import requests
 import socketio
 from click.testing import CliRunner
 
-from .conftest import ROOT, need
+from .conftest import ROOT, need, wait_until
 from .live import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 
 try:
@@ -186,15 +186,6 @@ class Proxy:
         for near, far, _ in self.links:
             near.close()
             far.close()
-
-
-def wait_until(condition, timeout=5.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def press(factory, pin, seconds=0.05):

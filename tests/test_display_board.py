@@ -32,7 +32,7 @@ from hall_server.engine import commands as c
 from hall_server.engine.errors import DomainError
 from hall_server.web.views import centre_info
 
-from .conftest import ROOT, T0, need
+from .conftest import ROOT, T0, Clock, need, wait_until
 from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS") == "1"
@@ -63,20 +63,12 @@ class Scene:
         return json.loads(json.dumps(self.hall.snapshot() | {"notice": notice}))
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def wall():
     return datetime(2026, 11, 26, 1, 5, tzinfo=timezone.utc)  # 08:05 in Hà Nội
 
 
 def make_board(clock=None, heard=None, **kwargs) -> Board:
-    board = Board(clock=clock or FakeClock(), wall=wall,
+    board = Board(clock=clock or Clock(1000.0), wall=wall,
                   on_call=(heard.append if heard is not None else None), **kwargs)
     board.set_centre(CENTRE)
     return board
@@ -98,16 +90,6 @@ def comparable(state: dict) -> dict:
         "counters": [(k["number"], k["status"], k["officer"], (k.get("current") or {}).get("code"),
                       (k.get("current") or {}).get("state")) for k in state["counters"]],
     }
-
-
-def wait_until(predicate, timeout: float, step: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 # ---------------------------------------------------------------------- the hall state
@@ -187,7 +169,7 @@ def test_state_follows_the_engine_through_a_busy_morning():
 
 # ---------------------------------------------------------------------- the call queue
 def test_five_calls_at_once_are_each_shown_for_the_minimum_time():
-    clock, heard, shown = FakeClock(), [], []
+    clock, heard, shown = Clock(1000.0), [], []
     board = make_board(clock, heard, min_show=4.0)
     scene = Scene()
     for field in ("DD", "HT", "CT", "KD", "GD"):
@@ -203,12 +185,12 @@ def test_five_calls_at_once_are_each_shown_for_the_minimum_time():
         board.tick()
         view = board.view()
         if not shown or shown[-1][0] != view.call.code:
-            shown.append((view.call.code, clock.now))
-        if board.calls.pending or clock.now - shown[-1][1] < board.calls.highlight:
+            shown.append((view.call.code, clock.at))
+        if board.calls.pending or clock.at - shown[-1][1] < board.calls.highlight:
             assert view.call.highlighted
         else:
             assert not view.call.highlighted  # the last one calms down after its time
-        clock.now += 0.1
+        clock.at += 0.1
     assert [code for code, _ in shown] == codes  # every one, in call order
     starts = [t for _, t in shown]
     assert all(b - a >= 4.0 - 1e-9 for a, b in zip(starts, starts[1:]))
@@ -217,33 +199,33 @@ def test_five_calls_at_once_are_each_shown_for_the_minimum_time():
 
 
 def test_a_voice_still_speaking_holds_the_call_but_not_forever():
-    clock, speaking = FakeClock(), [True]
+    clock, speaking = Clock(1000.0), [True]
     board = make_board(clock, [], min_show=4.0, max_hold=12.0, busy=lambda: speaking[0])
     queue = board.calls
     queue.push(Call(1, "A001", 1))
     queue.push(Call(2, "A002", 2))
     queue.push(Call(3, "A003", 3))
     board.tick()
-    clock.now += 6
+    clock.at += 6
     board.tick()
     assert board.view().call.code == "A001"  # past min_show, but the voice is not done
     speaking[0] = False
     board.tick()
     assert board.view().call.code == "A002"
     speaking[0] = True
-    clock.now += 12
+    clock.at += 12
     board.tick()
     assert board.view().call.code == "A003"  # a stuck voice never freezes the board
 
 
 def test_a_recall_is_highlighted_and_announced_again():
-    clock, heard = FakeClock(), []
+    clock, heard = Clock(1000.0), []
     board = make_board(clock, heard, highlight=10.0)
     scene = Scene()
     scene.issue("HT")
     board.load_snapshot(scene.snapshot())
     feed(board, scene.do(c.CallNext(counter=3)))
-    clock.now += 30
+    clock.at += 30
     board.tick()
     view = board.view()
     assert view.call.code == "B001" and not view.call.highlighted and not view.call.recall
@@ -252,13 +234,13 @@ def test_a_recall_is_highlighted_and_announced_again():
     assert view.call.highlighted and view.call.recall
     assert [(h.code, h.counter, h.recall) for h in heard] == [("B001", 3, False), ("B001", 3, True)]
     feed(board, scene.do(c.Recall(counter=3)))  # a second recall is a new call too
-    clock.now += 4
+    clock.at += 4
     board.tick()
     assert [h.recall for h in heard] == [False, True, True]
 
 
 def test_a_new_board_is_quiet_and_a_reconnection_announces_what_it_missed():
-    clock, heard = FakeClock(), []
+    clock, heard = Clock(1000.0), []
     board = make_board(clock, heard)
     scene = Scene()
     for field in ("DD", "DD", "HT", "CT"):
@@ -281,7 +263,7 @@ def test_a_new_board_is_quiet_and_a_reconnection_announces_what_it_missed():
 
 def test_a_server_that_starts_over_is_followed_not_ignored():
     """A server on a new database counts events (and tickets) from 1 again."""
-    clock, heard = FakeClock(), []
+    clock, heard = Clock(1000.0), []
     board = make_board(clock, heard)
     old = Scene()
     for _ in range(6):
@@ -289,7 +271,7 @@ def test_a_server_that_starts_over_is_followed_not_ignored():
     board.load_snapshot(old.snapshot())
     for _ in range(3):
         feed(board, old.do(c.CallNext(counter=3)) + old.do(c.Finish(counter=3)))
-        clock.now += 30
+        clock.at += 30
         board.tick()
     assert len(heard) == 3 and board.last_seq > 10
     new = Scene()  # seq 0, ticket ids from 1 again
@@ -297,7 +279,7 @@ def test_a_server_that_starts_over_is_followed_not_ignored():
     assert not board.load_snapshot(new.snapshot())
     assert board.last_seq == new.hall.seq
     assert feed(board, new.do(c.CallNext(counter=3))) is False
-    clock.now += 30
+    clock.at += 30
     board.tick()
     assert [h.code for h in heard][-1] == "B001" and len(heard) == 4  # ticket 1 again, announced
     assert board.view().call.code == "B001"
@@ -361,7 +343,7 @@ def renderer(pygame):
 
 def _board_in(state: str):
     """A board in one of the states the screenshots show."""
-    clock = FakeClock()
+    clock = Clock(1000.0)
     board = make_board(clock)
     scene = Scene()
     for field in ("DD", "HT", "CT", "KD", "GD", "DD", "HT", "XD", "LD", "MT", "NN", "GT", "YT", "VH", "CT"):
@@ -377,7 +359,7 @@ def _board_in(state: str):
         events += scene.do(c.CallNext(counter=counter))
     feed(board, events)
     if state == "recall":
-        clock.now += 30
+        clock.at += 30
         board.tick()
         feed(board, scene.do(c.Recall(counter=1)))
     if state == "offline":
@@ -446,7 +428,7 @@ def test_board_screenshots_show_what_each_state_needs(pygame, renderer, state, t
     assert len(drawn.counters) == 8
     if state == "burst":
         assert view.call.code == "A001" and board.calls.pending  # the others wait their turn
-        clock.now += 4
+        clock.at += 4
         board.tick()
         assert board.view().call.code == view.recent[-2].code
 
@@ -526,7 +508,7 @@ def test_the_board_speaks_a_call_and_says_a_recall_twice(clip_library, disk_audi
     voice = Voice(clip_library)
     try:
         assert voice.configure(CENTRE["announcement"], CENTRE["ticket_reading"])
-        clock = FakeClock()
+        clock = Clock(1000.0)
         board = make_board(clock, None, busy=voice.busy)
         board.on_call = voice.say
         scene = Scene()
@@ -545,7 +527,7 @@ def test_the_board_speaks_a_call_and_says_a_recall_twice(clip_library, disk_audi
         assert pcm.peak(heard) > 3000  # the chime really went through the mixer
 
         feed(board, scene.do(c.Recall(counter=5)))
-        clock.now += 30   # past min_show; the hold lasts while the first announcement plays
+        clock.at += 30   # past min_show; the hold lasts while the first announcement plays
         board.tick()
         recall = voice.last
         assert recall is not call and recall.status == "queued"  # never over the first one
@@ -617,10 +599,11 @@ def test_live_board_gets_a_call_within_a_second_and_resyncs_after_a_restart(serv
             board.tick()
             return board.view().online and board.last_seq == seq and len(heard) == 2
 
-        assert wait_until(caught_up, 10.0, 0.05), (board.view().online, board.last_seq, seq, heard)
+        wait_until(caught_up, 10.0, step=0.05,
+                   what=lambda: f"the board to catch up: {(board.view().online, board.last_seq, seq, heard)}")
         assert client.snapshots > snapshots
         assert [h.code for h in heard] == [ticket["code"], second["code"]]  # announced once each
-        wait_until(lambda: board.tick() or board.view().call.code == second["code"], 6.0, 0.05)
+        wait_until(lambda: board.tick() or board.view().call.code == second["code"], 6.0, step=0.05)
         view = board.view()
         assert view.call.code == second["code"] and view.call.counter == 4
         assert [k.code for k in view.counters if k.number in (3, 4)] == [ticket["code"], second["code"]]
@@ -702,7 +685,7 @@ def test_the_board_program_runs_connects_and_stops_on_sigterm(server, tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "display_board", "--server", server.url, "--no-sound",
                                  "--windowed", "--size", "1280x720"], cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
-        assert wait_until(lambda: "connected to" in log.read_text(), 15.0, 0.1), log.read_text()
+        wait_until(lambda: "connected to" in log.read_text(), 15.0, step=0.1, what=lambda: log.read_text())
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0  # a clean stop for systemctl stop / restart

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +27,7 @@ from hall_server.engine import CallNext, IssueTicket
 from hall_server.service import HallService
 from hall_server.store import Store
 
-from .conftest import T0, need
+from .conftest import T0, Clock, need, wait_until
 from .live import BUTTONS_1, KIOSK, free_port
 
 CENTRE = "Trung tâm Phục vụ hành chính công xã Hòa An"
@@ -137,14 +136,6 @@ def mailbox():
     box = Mailbox()
     yield box
     box.close()
-
-
-def wait_until(predicate, timeout=5.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------------- phone numbers and texts
@@ -404,25 +395,15 @@ def test_without_a_gateway_opt_ins_are_refused(demo_config, tmp_path, monkeypatc
 
 
 # ---------------------------------------------------------------------- backoff, giving up, expiry
-class WallClock:
-    def __init__(self, at):
-        self.at = at
-
-    def __call__(self):
-        return self.at
-
-    def advance(self, **kw):
-        self.at += timedelta(**kw)
-
 
 def test_retries_back_off_then_give_up_and_late_messages_expire(demo_config, any_db_url, gateway):
     store = Store(any_db_url)
-    hall_clock = WallClock(T0)
+    hall_clock = Clock(T0)
     service = HallService(demo_config, store, clock=hall_clock)
     settings = NotifySettings(ahead=[3], retry_base_seconds=5, retry_max_seconds=12, max_attempts=4,
                               expire_minutes=1, sms=SmsSettings(url=gateway.url + "/send",
                                                                 body={"to": "{phone}", "message": "{text}"}))
-    clock = WallClock(T0)
+    clock = Clock(T0)
     worker = NotificationWorker(service, settings, {"sms": HttpSmsGateway(settings.sms)}, clock=clock)
     try:
         ticket = service.execute(IssueTicket(field="DD", tracking_id="t-1")).body["ticket"]

@@ -6,7 +6,6 @@ MockFactory) against a real server over Socket.IO; the figures the reports read.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from hall_server.citizen import schema as cs
 from hall_server.citizen.rating import rating_figures
 
-from .conftest import T0, need
+from .conftest import T0, need, wait_until
 from .live import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
 from .test_api import conforms
 
@@ -173,14 +172,6 @@ except ImportError:  # pragma: no cover - gpiozero is a test dependency
     MockFactory = None
 
 PINS = dict(very_satisfied=5, satisfied=6, unsatisfied=13, led=19)
-
-
-def wait_until(predicate, timeout=5.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_the_button_box_rates_the_ticket_finished_at_its_counter(tmp_path):

@@ -40,7 +40,7 @@ from hall_server.service import Actor, HallService
 from hall_server.store import Store
 
 from .conftest import T0
-from .test_store import Clock
+from .conftest import Clock
 
 SUPERVISOR = Actor("giamsat", "supervisor")
 THU = date(2026, 11, 26)

@@ -27,7 +27,7 @@ from hall_server.sim.summary import summarise
 from hall_server.sim.theory import check_point, stationary_count
 from hall_server.store.db import Store
 
-from .conftest import ROOT
+from .conftest import ROOT, Clock
 
 WED = date(2025, 3, 5)
 
@@ -179,13 +179,6 @@ def test_profile_maps_onto_the_hall_fields(small):
 
 
 # ---------------------------------------------------------------------- replay
-class Clock:
-    def __init__(self, at):
-        self.at = at
-
-    def __call__(self):
-        return self.at
-
 
 def _stored_day(config, url):
     """Four citizens through the real service: three served, one cancelled."""

@@ -14,20 +14,7 @@ from hall_server.service import Actor, HallService
 from hall_server.store import Store
 from hall_server.store.queries import ticket_times
 
-from .conftest import ROOT, T0
-
-
-class Clock:
-    """An explicit clock for the service: tests move it by hand."""
-
-    def __init__(self, at=T0):
-        self.at = at
-
-    def __call__(self):
-        return self.at
-
-    def advance(self, **kw):
-        self.at += timedelta(**kw)
+from .conftest import ROOT, T0, Clock
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hall_server.web import create_app
 
 from .live import DISPLAY
 from .test_reports import two_days
-from .test_store import Clock
+from .conftest import Clock
 
 
 @pytest.fixture

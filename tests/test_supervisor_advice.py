@@ -4,7 +4,7 @@ from hall_server.config import DEMO_HALL, load_hall
 from hall_server.web import create_app
 
 from .live import KIOSK
-from .test_store import Clock
+from .conftest import Clock
 
 
 def test_a_long_land_queue_brings_a_concrete_move(tmp_path):

@@ -32,7 +32,7 @@ from hall_server.store import Store
 from .conftest import ROOT, T0
 from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 from .test_reports import two_days
-from .test_store import Clock
+from .conftest import Clock
 
 pytestmark = pytest.mark.browser
 

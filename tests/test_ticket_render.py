@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import qrcode
-from PIL import Image
+from PIL import Image, ImageChops
 
+from tests.conftest import ROOT, need
 from ticket_printer import render
 from ticket_printer.render import (
     DEFAULT_FOOTER,
@@ -396,7 +396,6 @@ def test_qr_code_matches_qrcode_matrix(info, rendered, width):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_qr_code_decodes(rendered, info, width):
     """A phone can read the QR code (decoded with zbar: pip 'pyzbar', Debian 'libzbar0')."""
-    from tests.conftest import need
 
     try:
         from pyzbar import pyzbar
@@ -410,8 +409,7 @@ def test_qr_code_decodes(rendered, info, width):
 
 
 def test_falls_back_to_dejavu(monkeypatch, tmp_path, info):
-    if not HAVE_DEJAVU:
-        pytest.skip("fonts-dejavu-core not installed")
+    need(HAVE_DEJAVU, "fonts-dejavu-core not installed (apt-get install fonts-dejavu-core)")
     monkeypatch.setattr(render, "VENDORED_REGULAR", tmp_path / "missing.ttf")
     fonts = TicketFonts.find()
     assert fonts == TicketFonts(DEJAVU_REGULAR, DEJAVU_BOLD)
@@ -436,13 +434,15 @@ def test_cli_writes_example(tmp_path, capsys):
 
 
 def test_docs_example_image_is_current():
-    """docs/images/ticket-example.png is what --example renders at 576 px."""
-    path = Path(__file__).resolve().parents[1] / "docs" / "images" / "ticket-example.png"
-    if not path.is_file():
-        pytest.skip("docs image not generated")
-    expected = render_ticket(example_ticket_info(), 576)
-    stored = Image.open(path)
-    assert stored.size == expected.size
+    """docs/images/ticket-example.png is what --example renders at 576 px, pixel for pixel."""
+    path = ROOT / "docs" / "images" / "ticket-example.png"
+    regenerate = "regenerate it with: python -m ticket_printer.render --example docs/images/ticket-example.png"
+    assert path.is_file(), f"{path} is missing; {regenerate}"
+    expected = render_ticket(example_ticket_info(), 576).convert("1")
+    stored = Image.open(path).convert("1")
+    assert stored.size == expected.size, f"size {stored.size}, renders as {expected.size}; {regenerate}"
+    differ = ImageChops.difference(stored.convert("L"), expected.convert("L")).getbbox()
+    assert differ is None, f"the docs image differs from the rendering in the box {differ}; {regenerate}"
 
 
 def test_counts_are_coerced_to_whole_numbers(info):

@@ -1,0 +1,42 @@
+"""Rules the test suite keeps, so that CI checks what it says.
+
+Every skip goes through ``need(...)`` in tests/conftest.py, which MOTCUA_REQUIRE_ALL=1 (set by
+.ci/run) turns into a failure; a direct ``pytest.skip``, ``pytest.importorskip`` or a ``skip``/
+``skipif`` marker would pass CI silently with the test not run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .conftest import ROOT
+
+TESTS = ROOT / "tests"
+SKIPPING = {"skip", "skipif", "importorskip"}
+
+
+def _direct_skips(path: Path) -> list[str]:
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in SKIPPING:
+            found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("pytest", "unittest"):
+            found += [f"{path.name}:{node.lineno}: import {a.name}" for a in node.names if a.name in SKIPPING]
+    return found
+
+
+def test_every_skip_goes_through_need():
+    files = [p for p in sorted(TESTS.rglob("*.py")) if p.name != "conftest.py"]
+    assert len(files) > 20
+    found = [hit for path in files for hit in _direct_skips(path)]
+    assert not found, ("skip through tests.conftest.need(condition, reason), which CI turns into a failure: "
+                       + "; ".join(found))
+
+
+def test_the_rule_sees_a_direct_skip(tmp_path):
+    sample = tmp_path / "test_sample.py"
+    sample.write_text("import pytest\n\n@pytest.mark.skipif(True, reason='x')\ndef test_a():\n"
+                      "    pytest.skip('no')\n    pytest.importorskip('zbar')\n")
+    assert len(_direct_skips(sample)) == 3
