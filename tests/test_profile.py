@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
 from hall_server.queueing import profile as profile_mod
 from hall_server.queueing.profile import (
     FIELDS,
@@ -126,6 +127,8 @@ def test_vietnamese_names_are_nfc_with_diacritics():
 
 def test_overall_mean_service_time():
     assert SMALL_HALL.mean_service_minutes() == pytest.approx(9.30, abs=1e-9)
+    # the default everyone uses when nothing is measured is this profile's mean
+    assert SMALL_HALL.mean_service_minutes() == pytest.approx(DEFAULT_SERVICE_MINUTES, abs=1e-9)
     assert 0.5 < SMALL_HALL.service_cv2() < 1.0  # mixture of lognormals, CV^2 ~ 0.67
 
 

@@ -9,7 +9,9 @@ Both have the shape ``(hall, ticket) -> minutes | None`` of ``HallService.estima
 
 from __future__ import annotations
 
-DEFAULT_SERVICE_MINUTES = 9.3  # overall mean of the synthetic hall profile (DESIGN §5)
+#: The mean service time, in minutes, wherever none has been measured yet: the overall mean of the
+#: synthetic hall profile (DESIGN §5; hall_server.queueing.profile). The one place this number lives.
+DEFAULT_SERVICE_MINUTES = 9.3
 
 
 def naive_wait(hall, ticket, mean_service_minutes: dict[str, float] | None = None) -> float | None:

@@ -46,6 +46,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from scipy import sparse, stats
 
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
+
 __all__ = [
     "FieldGroup",
     "Slot",
@@ -259,7 +261,7 @@ def demand_from_history(rows: Iterable, groups: Sequence[FieldGroup], weekday: i
     out = []
     for g, grp in enumerate(groups):
         xs = services[g]
-        mean = statistics.fmean(xs) if xs else 9.3
+        mean = statistics.fmean(xs) if xs else DEFAULT_SERVICE_MINUTES
         cv2 = statistics.pvariance(xs) / (mean * mean) if len(xs) > 1 else 1.0
         out.append(GroupDemand(grp, tuple(counts[g] / n), tuple(crowd[g] / n), mean, cv2))
     return DayDemand(f"{WEEKDAY_NAMES_EN[weekday]} ({n} days of history)", tuple(slots), tuple(out))

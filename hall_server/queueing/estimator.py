@@ -51,9 +51,10 @@ from collections import deque
 from datetime import datetime
 from typing import Iterable, Mapping
 
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
+
 __all__ = ["ServiceTimes", "ReplayEstimator", "lognormal_residual"]
 
-DEFAULT_SERVICE_MINUTES = 9.3  # overall mean of the synthetic hall profile
 DEFAULT_CV = 0.7
 _SQRT2 = math.sqrt(2.0)
 

@@ -40,6 +40,7 @@ from typing import Sequence
 
 from hall_server.engine import AssignOfficer, OpenCounter, SetCounterFields
 from hall_server.engine.commands import Command
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
 
 from .advice import FieldGroup, LivePlanner, groups_from_hall, present_by_group
 
@@ -67,7 +68,7 @@ class Suggestion:
         }
 
 
-def needed_from_queue(present: dict[str, int], mean_service: float = 9.3, target_wait: float = 15.0) -> dict[str, int]:
+def needed_from_queue(present: dict[str, int], mean_service: float = DEFAULT_SERVICE_MINUTES, target_wait: float = 15.0) -> dict[str, int]:
     """Without a forecast: enough counters to call everyone present within
     ``target_wait`` (present × mean service ÷ target), at least one if anyone is there.
 

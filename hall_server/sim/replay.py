@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
 from hall_server.store.db import make_engine
 from hall_server.store.queries import ticket_times
 
@@ -51,7 +52,7 @@ def stored_arrivals(db: str | Engine, config, first: date, last: date) -> dict[d
         medians: dict[str, float] = {}
         for field in {r.issue_field for r in items}:
             served = [r.service_seconds / 60 for r in items if r.issue_field == field and r.service_seconds]
-            medians[field] = statistics.median(served) if served else 9.3
+            medians[field] = statistics.median(served) if served else DEFAULT_SERVICE_MINUTES
         arrivals = []
         for r in items:
             if r.state in _SKIP or r.issue_field not in config.fields:

@@ -34,6 +34,7 @@ from datetime import date
 
 from scipy import stats
 
+from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
 from hall_server.queueing.erlang import erlang_c, mean_wait, service_level
 
 from .arrivals import SimArrival, poisson_stream
@@ -43,7 +44,7 @@ from .simulator import Shift, simulate_day
 __all__ = ["stationary_count", "replicate", "check_point", "CheckRow", "T_TARGET"]
 
 #: Service-level target in mean service times: 15 min over the hall's 9.3 min.
-T_TARGET = 15 / 9.3
+T_TARGET = 15 / DEFAULT_SERVICE_MINUTES
 _DAY = date(2025, 1, 6)
 _START, _LAST_ARRIVAL, _CLOSE = 10.0, 1200.0, 1430.0  # minutes after midnight
 METRICS = ("p_wait", "mean_wait", "service_level")
