@@ -15,7 +15,8 @@ Per counter:
   call anyone.
 * **Recall**, **No-show**, **Finish** (on press) send ``recall``, ``no_show``, ``finish``.
 * Each press is one command with a fresh ``request_id``; a retry after a lost answer
-  reuses it (see :mod:`counter_buttons.client`), so a press never calls two citizens.
+  reuses it (see :mod:`device_link.link`), so a press never calls two citizens; a press
+  carries a deadline (``press_window_seconds``) after which the server must not act on it.
 * A press while the server is unreachable is dropped and logged, never sent later.
 * A press the server refuses (nobody waiting, counter paused, ...) flashes the LED three
   times, shows the reason on the LCD and logs the server's English message.
@@ -36,7 +37,8 @@ from typing import Callable
 
 from gpiozero import LED, Button
 
-from .client import Answer, HallLink, NoAnswer, Offline
+from device_link.link import Answer, DeviceLink, NoAnswer, Offline
+
 from .config import BoxConfig, CounterPins
 from .display import CharLCD, LCDBus
 from .leds import StatusLed
@@ -122,9 +124,9 @@ class ButtonBox:
         self._closed = False
         self.view = HallView(config.counter_numbers(), on_change=self._render_counters,
                              request_resync=self._resync)
-        self.link = HallLink(server, token, on_snapshot=self.view.load, on_event=self.view.apply,
-                             on_connection=self._on_connection, reconnect_min=reconnect_min,
-                             reconnect_max=config.reconnect_max_seconds, name="buttons")
+        self.link = DeviceLink(server, token, name="buttons", on_snapshot=self.view.load, on_event=self.view.apply,
+                               on_connection=self._on_connection, reconnect_min=reconnect_min,
+                               reconnect_max=config.reconnect_max_seconds)
         self.lcd_bus: LCDBus | None = None
         self.panels: dict[int, CounterPanel] = {}
         try:
@@ -220,7 +222,7 @@ class ButtonBox:
             if not self.link.connected:
                 raise Offline("server unreachable")
             outcome = answer = self.link.command(command, {"counter": number},
-                                                 window=self.config.press_window_seconds,
+                                                 deadline=started + self.config.press_window_seconds,
                                                  attempt_timeout=min(2.0, self.config.press_window_seconds / 2))
             ms = (time.monotonic() - started) * 1000
             if answer.ok:
@@ -337,12 +339,9 @@ class ButtonBox:
 
     def _check_counters(self) -> None:
         """Log, once, any counter of the box file that this box's token may not act for."""
-        import requests
-
         try:
-            me = requests.get(f"{self.link.url}/api/v1/me", headers={"Authorization": f"Bearer {self.link.token}"},
-                              timeout=5).json()
-        except (requests.RequestException, ValueError) as exc:
+            me = self.link.get_json("/me")
+        except Offline as exc:
             log.debug("could not ask the server which counters this box acts for: %s", exc)
             return
         allowed = set(me.get("counters") or [])
@@ -353,8 +352,7 @@ class ButtonBox:
                           ", ".join(map(str, sorted(allowed))) or "none")
 
     def _resync(self) -> None:
-        log.info("missed an event; asking the server for a fresh snapshot")
-        self.link.emit("resync")
+        self.link.resync("view")
 
     def _close_devices(self) -> None:
         # Each gpiozero Button takes up to 0.1 s to stop its hold thread: close panels side by side.

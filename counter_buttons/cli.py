@@ -18,20 +18,22 @@ import os
 import signal
 import sys
 import threading
-from urllib.parse import urlparse
+import time
 
 import click
 
-from .config import BoxConfigError, load_box
+from device_link.config import DeviceConfigError, check_server_url
+
+from .config import load_box
 
 
 def _check_server(ctx, param, value):
     if value is None:
         return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL of the hall server")
-    return value.rstrip("/")
+    try:
+        return check_server_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _setup_logging(level: str) -> None:
@@ -46,32 +48,30 @@ def _setup_logging(level: str) -> None:
 
 def _check_link(server: str, token: str, numbers: list[int]) -> bool:
     """Connect once, print what the server says about this box's counters; False on failure."""
-    import queue
+    from device_link.link import DeviceLink, Offline
 
-    import socketio
-
-    snapshots: queue.Queue = queue.Queue()
-    client = socketio.Client(reconnection=False)
-    client.on("snapshot", snapshots.put)
+    snapshots: list[dict] = []
+    link = DeviceLink(server, token, name="buttons-check", on_snapshot=snapshots.append, connect_timeout=5)
+    link.start()
     try:
-        client.connect(server, auth={"token": token}, transports=["websocket"], wait_timeout=5)
-        snap = snapshots.get(timeout=5)
-    except socketio.exceptions.ConnectionError as exc:
-        click.echo(f"{server}: cannot connect with this token ({exc}); check the address, the network "
-                   "and the token against the hall file", err=True)
-        return False
-    except queue.Empty:
-        click.echo(f"{server}: connected but no snapshot came within 5 s", err=True)
-        return False
+        deadline = time.monotonic() + 5
+        while not link.synced and link.problem is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not link.synced:
+            if link.problem or not link.connected:
+                click.echo(f"{server}: cannot connect with this token ({link.problem or 'no answer'}); check the "
+                           "address, the network and the token against the hall file", err=True)
+            else:
+                click.echo(f"{server}: connected but no snapshot came within 5 s", err=True)
+            return False
+        snap = snapshots[-1]
+        try:
+            me = link.get_json("/me")
+        except Offline as exc:
+            click.echo(f"{server}: GET /api/v1/me failed: {exc}", err=True)
+            return False
     finally:
-        client.disconnect()
-    import requests
-
-    try:
-        me = requests.get(f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
-    except (requests.RequestException, ValueError) as exc:
-        click.echo(f"{server}: GET /api/v1/me failed: {exc}", err=True)
-        return False
+        link.stop()
     if me.get("role") != "button_box":
         click.echo(f"this token belongs to a {me.get('role')!r} device, not a button box", err=True)
         return False
@@ -106,7 +106,7 @@ def buttons(server: str | None, token: str | None, config_file: str, check: bool
     """Run the counter button box: Next, Recall, No-show, Finish buttons, LEDs and LCDs."""
     try:
         config = load_box(config_file)
-    except BoxConfigError as exc:
+    except DeviceConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     server = server or (config.server.rstrip("/") if config.server else None)

@@ -15,15 +15,17 @@ the Pi's internal pull-ups, default true), ``press_window_seconds`` (a press the
 has not answered within this is dropped, default 4), ``reconnect_max_seconds`` (the
 longest wait between reconnection attempts, default 10). ``[lcd]`` describes the bus
 shared by the HD44780 displays; ``[[counters]]`` lists one table per counter. See
-``docs/pi/buttons.md`` for the wiring.
+``docs/pi/buttons.md`` for the wiring. The file is read by :mod:`device_link.config`, like every
+device file, and problems raise its :class:`~device_link.config.DeviceConfigError`.
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from device_link.config import DeviceConfigError, check_model, load_device_file
 
 # BCM GPIO numbers on the 40-pin header that a button box may use. GPIO 0 and 1 are
 # reserved for the HAT ID EEPROM.
@@ -31,16 +33,6 @@ USABLE_PINS = range(2, 28)
 Pin = int
 
 _PIN = dict(ge=USABLE_PINS.start, le=USABLE_PINS.stop - 1)
-
-
-class BoxConfigError(Exception):
-    """An invalid button box file. ``errors`` holds one ``"key: problem"`` line per fault."""
-
-    def __init__(self, source: str, errors: list[str]):
-        self.source = source
-        self.errors = errors
-        lines = "\n".join(f"  {source}: {e}" for e in errors)
-        super().__init__(f"invalid button box file {source} ({len(errors)} error(s)):\n{lines}")
 
 
 class _Model(BaseModel):
@@ -96,13 +88,6 @@ class BoxConfig(_Model):
         return [c.number for c in self.counters]
 
 
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
-
-
 def _cross_check(box: BoxConfig) -> list[str]:
     errors: list[str] = []
     seen_counters: dict[int, int] = {}
@@ -130,47 +115,25 @@ def _cross_check(box: BoxConfig) -> list[str]:
     return errors
 
 
+def _explain(err: dict) -> str | None:
+    if err["type"] == "string_pattern_mismatch" and err["loc"] == ("server",):
+        return f"{err['input']!r} is not an http:// or https:// URL"
+    if err["type"] in ("greater_than_equal", "less_than_equal") and err["loc"][-1] in _PIN_KEYS:
+        return f"{err['input']!r} is not a usable BCM GPIO number (use 2 to 27)"
+    return None
+
+
 def parse_box(data: dict, source: str = "<buttons>") -> BoxConfig:
-    """Validate an already-parsed button box document (a dict). Raises :class:`BoxConfigError`."""
-    try:
-        box = BoxConfig.model_validate(data)
-    except ValidationError as exc:
-        errors = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            elif err["type"] == "string_pattern_mismatch" and err["loc"] == ("server",):
-                msg = f"{err['input']!r} is not an http:// or https:// URL"
-            elif err["type"] in ("greater_than_equal", "less_than_equal") and err["loc"][-1] in _PIN_KEYS:
-                msg = f"{err['input']!r} is not a usable BCM GPIO number (use 2 to 27)"
-            errors.append(f"{_loc(err['loc'])}: {msg}")
-        raise BoxConfigError(source, errors) from None
-    errors = _cross_check(box)
-    if errors:
-        raise BoxConfigError(source, errors)
-    return box
+    """Validate an already-parsed button box document (a dict). Raises :class:`DeviceConfigError`."""
+    return check_model(BoxConfig, data, source, cross_check=_cross_check, explain=_explain)
 
 
 _PIN_KEYS = {"rs", "d4", "d5", "d6", "d7", "next", "recall", "no_show", "finish", "led", "lcd_enable"}
 
 
 def load_box(path: str | Path) -> BoxConfig:
-    """Read, parse and validate a TOML button box file. Raises :class:`BoxConfigError`."""
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BoxConfigError(source, ["file not found"]) from None
-    except IsADirectoryError:
-        raise BoxConfigError(source, ["is a directory, not a file"]) from None
-    except UnicodeDecodeError as exc:
-        raise BoxConfigError(source, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BoxConfigError(source, [f"TOML syntax: {exc}"]) from None
-    return parse_box(data, source)
+    """Read, parse and validate a TOML button box file. Raises :class:`DeviceConfigError`."""
+    return load_device_file(path, parse_box)
+
+
+__all__ = ["BoxConfig", "CounterPins", "DeviceConfigError", "LcdBus", "load_box", "parse_box"]

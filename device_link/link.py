@@ -30,7 +30,8 @@ carries a ``request_id`` (the same on every retry, so the server acts once) and 
 ``deadline`` (wall-clock Unix time) with ``ttl_ms``: the server must not act on it after
 the deadline (docs/protocol.md). An unanswered attempt is sent again with the same id,
 waiting twice as long each time; a long silence drops the connection (a dead link that
-does not know it yet) and the retry goes out on the next one. At the deadline
+does not know it yet: ``silence_limit``, or half the time to the deadline if shorter) and the
+retry goes out on the next one. At the deadline
 :class:`NoAnswer` is raised and nothing more is sent.
 
 Other server messages (``print``, ``notice``) go to ``handlers``; :meth:`DeviceLink.emit`
@@ -266,6 +267,9 @@ class DeviceLink:
             raise Offline(f"the hall server at {self.server} is unreachable")
         attempts = 0
         wait = attempt_timeout
+        # Silence this long on one connection means it is dead: drop it, retry on the next one.
+        drop_after = min(self.silence_limit, (give_up - time.monotonic()) / 2)
+        silent, silent_on = 0.0, None
         while True:
             remaining = give_up - time.monotonic()
             if remaining < MIN_ATTEMPT or self._stop.is_set():
@@ -298,10 +302,12 @@ class DeviceLink:
                     log.info("%s attempt %d (request %s): no answer within %.3g s", name, attempts, request_id,
                              limit)
                     wait *= 2
-                    if limit < self.silence_limit:
+                    silent = (silent if silent_on is client else 0.0) + limit
+                    silent_on = client
+                    if silent < drop_after:
                         continue  # maybe only slow: ask again on the same connection
                     # Connected but silent for long: the link is probably dead without knowing it yet.
-                    log.warning("no answer to %s (request %s) within %.1f s; reconnecting", name, request_id, limit)
+                    log.warning("no answer to %s (request %s) within %.1f s; reconnecting", name, request_id, silent)
                     self.drop(only=client)
             remaining = give_up - time.monotonic()
             if remaining < MIN_ATTEMPT or self._stop.is_set():

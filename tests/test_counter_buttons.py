@@ -27,7 +27,8 @@ try:
 except ImportError:  # pragma: no cover - gpiozero is a dev dependency
     MockFactory = MockPin = None
 
-from counter_buttons.config import BoxConfigError, load_box, parse_box
+from counter_buttons.config import load_box, parse_box
+from device_link.config import DeviceConfigError
 from counter_buttons.display import CharLCD, LCDBus, lcd_text
 from counter_buttons.state import HallView
 
@@ -576,7 +577,7 @@ def test_the_example_config_is_valid():
 ])
 def test_a_bad_config_is_refused_with_the_key(change, error):
     data = {k: v for k, v in (BOX | change).items() if v is not None}
-    with pytest.raises(BoxConfigError) as exc:
+    with pytest.raises(DeviceConfigError) as exc:
         parse_box(data, "box.toml")
     assert any(e.startswith(error) for e in exc.value.errors), exc.value.errors
 
