@@ -1,7 +1,7 @@
 """The Raspberry Pi dispenser against a real hall server, a fake ESC/POS printer and mock GPIO pins.
 
 Every test runs the real program parts: python-socketio to a gunicorn LiveServer on loopback,
-python-escpos to tests/fake_printer.py over TCP, gpiozero buttons and LEDs on MockFactory pins
+python-escpos to ticket_printer/testing.py's fake printer over TCP, gpiozero buttons and LEDs on MockFactory pins
 (pressing a pull-up button = driving its pin low).
 """
 
@@ -24,16 +24,17 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from hall_server.cli import main as motcua
-from ticket_printer.config import DeviceConfigError, load_device_config, parse_device_config, problems_with_centre
+from hall_server.testing import KIOSK, LiveServer
+from device_link.config import DeviceConfigError
+from ticket_printer.config import load_device_config, parse_device_config, problems_with_centre
 from ticket_printer.dispenser import Dispenser
 from ticket_printer.jobs import ticket_info
 from ticket_printer.printer import PrinterStatus
 from ticket_printer.render import render_ticket
 from ticket_printer.status import Indicator
+from ticket_printer.testing import FakePrinter, stack_images
 
 from .conftest import ROOT
-from .fake_printer import FakePrinter, stack_images
-from .live import KIOSK, LiveServer
 
 DD_PIN, HT_PIN, PRIORITY_PIN, LED_PIN, PRIORITY_LED_PIN = 17, 18, 27, 22, 23
 WIDTH = 384
@@ -223,7 +224,7 @@ def test_a_slow_answer_is_asked_again_with_the_same_request_id(server, fake, pin
     # 1 ms is less than the server needs: the first attempts time out, the answer is asked again.
     with Dispenser(device_config(server.url, fake, request_timeout=0.001)) as dispenser:
         assert dispenser.wait_ready(10)
-        with caplog.at_level(logging.INFO, logger="ticket_printer.dispenser"):
+        with caplog.at_level(logging.INFO, logger="device_link"):
             press(pins, DD_PIN)
             printed_ticket(fake)
     new = [t for i, t in tickets(server).items() if i not in before]
@@ -333,7 +334,7 @@ def test_server_down_a_press_does_nothing_and_the_dispenser_comes_back_by_itself
 
 def test_a_wrong_token_never_connects_and_issues_nothing(server, fake, pins, caplog):
     before = tickets(server)
-    with caplog.at_level(logging.ERROR, logger="ticket_printer.link"):
+    with caplog.at_level(logging.ERROR, logger="device_link"):
         with Dispenser(device_config(server.url, fake, token="not-a-device-token")) as dispenser:
             assert not dispenser.wait_ready(1.0)
             assert not dispenser.press("DD") and dispenser.last_refusal == "offline"

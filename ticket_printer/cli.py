@@ -67,7 +67,9 @@ def _quiet_escpos(record: logging.LogRecord) -> bool:
 def printer(config_file: str, server: Optional[str], token: Optional[str], check: bool, test_print: bool,
             log_level: str) -> None:
     """Run the ticket dispenser: GPIO buttons and touch-screen print jobs to the thermal printer."""
-    from .config import DeviceConfigError, load_device_config
+    from device_link.config import DeviceConfigError
+
+    from .config import load_device_config
 
     _setup_logging(log_level)
     try:
@@ -127,7 +129,8 @@ def _is_gpio_error(exc: Exception) -> bool:
 def _check(config) -> bool:
     """Print one line per check; True if all passed."""
     from .config import problems_with_centre
-    from .link import ServerLink, ServerUnavailable
+    from device_link.link import DeviceLink, Offline
+
     from .printer import PrinterStatus, TicketPrinter
 
     ok = True
@@ -145,7 +148,7 @@ def _check(config) -> bool:
     line(status.can_print or unknown_ok, f"printer {tp!r}: {status.value} ({status.label_vi})"
          + ("; it will print without status checks" if unknown_ok else ""),
          warn=status is not PrinterStatus.OK)
-    link = ServerLink(config.server, config.token, timing=config.timing)
+    link = DeviceLink(config.server, config.token, name="dispenser-check", connect_timeout=config.timing.connect_timeout)
     try:
         me = link.get_json("/me")
         line(me.get("role") == "dispenser",
@@ -156,7 +159,7 @@ def _check(config) -> bool:
             line(False, f"device file: {problem}")
         if not problems:
             line(True, f"centre {centre.get('name')!r}: every button's field and priority code exists")
-    except ServerUnavailable as exc:
+    except Offline as exc:
         hint = " (wrong token?)" if "401" in str(exc) else ""
         line(False, f"server {config.server}: {exc}{hint}")
     finally:

@@ -3,12 +3,13 @@
 One file per Raspberry Pi dispenser. Every problem is reported at once, each
 with its key, and nothing starts until the file is right::
 
-    from ticket_printer.config import DeviceConfigError, load_device_config
+    from device_link.config import DeviceConfigError
+    from ticket_printer.config import load_device_config
 
     try:
         config = load_device_config("/etc/motcua/dispenser.toml")
     except DeviceConfigError as exc:
-        print(exc)            # "dispenser.toml: buttons[1].pin: pin 17 is already used by buttons[0]"
+        print(exc)            # "  dispenser.toml: buttons[1].pin: pin 17 is already used by buttons[0]"
     config.buttons[0].field   # "DD"
 
 A complete, commented example is ``config/dispenser.example.toml``. The keys:
@@ -43,15 +44,14 @@ A complete, commented example is ``config/dispenser.example.toml``. The keys:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
+from device_link.config import DeviceConfigError, read_toml
+
 __all__ = [
     "ButtonConfig",
-    "DeviceConfigError",
     "DispenserConfig",
     "LedConfig",
     "PriorityConfig",
@@ -65,15 +65,6 @@ Pin = Union[int, str]
 
 #: GPIO numbers on the Raspberry Pi's 40-pin header (BCM numbering).
 BCM_PINS = range(0, 28)
-
-
-class DeviceConfigError(ValueError):
-    """The device file is wrong. :attr:`problems` lists ``"key: message"`` lines."""
-
-    def __init__(self, problems: list[str], source: str = "device config") -> None:
-        self.problems = list(problems)
-        self.source = source
-        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -366,7 +357,7 @@ def parse_device_config(data: Mapping[str, Any], *, server: Optional[str] = None
                                        "dispenser.print_when_status_unknown", True)
 
     if check.problems:
-        raise DeviceConfigError(check.problems, source)
+        raise DeviceConfigError(source, check.problems)
     assert server_url is not None and token_value is not None
     return DispenserConfig(server=server_url, token=token_value, printer=printer, buttons=tuple(buttons),
                            priority=priority, led=led, public_url=public_url, timing=timing,
@@ -383,17 +374,7 @@ def load_device_config(path: Union[str, os.PathLike[str]], *, server: Optional[s
 
     :raises DeviceConfigError: the file is missing, not TOML, or has wrong keys.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DeviceConfigError([f"cannot read the file: {exc.strerror or exc}"], str(path)) from None
-    except UnicodeDecodeError:
-        raise DeviceConfigError(["the file is not UTF-8 text"], str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DeviceConfigError([f"not valid TOML: {exc}"], str(path)) from None
+    data = read_toml(path)
     return parse_device_config(data, server=server, token=token, source=str(path))
 
 

@@ -40,15 +40,15 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from device_link.link import DeviceLink, NoAnswer, Offline, new_request_id
+
 from .buttons import ButtonPanel, Press
 from .config import DispenserConfig, problems_with_centre
 from .jobs import BadJob, job_from_ticket, ticket_info
-from .link import CommandRefused, ServerLink, ServerUnavailable
 from .printer import PrinterError, PrinterStatus, PrinterUnknownState, PrintJobFailed, TicketPrinter
 from .render import render_ticket
 from .status import Indicator, StatusLight, indicator_for
@@ -91,9 +91,10 @@ class Dispenser:
         self.config = config
         self.timing = config.timing
         self.printer = printer or TicketPrinter(config.printer)
-        self.link = ServerLink(config.server, config.token, on_print=self._print_job_arrived,
-                               on_connected=self._connected, on_disconnected=self._disconnected,
-                               timing=config.timing)
+        self.link = DeviceLink(config.server, config.token, name="dispenser", on_connection=self._connection,
+                               handlers={"print": self._print_job_arrived},
+                               reconnect_min=config.timing.reconnect_min, reconnect_max=config.timing.reconnect_max,
+                               connect_timeout=config.timing.connect_timeout)
         self._lock = threading.Lock()
         self._printer_status: Optional[PrinterStatus] = None
         self._report_due = False
@@ -245,49 +246,53 @@ class Dispenser:
         # A printer that did not answer a moment ago is not asked again (another status_timeout).
         if not self._print(job, "button", check=status is not PrinterStatus.UNKNOWN):
             self._refuse("printer")
-            self.link.report_status(self._status_value(), f"Số {job['code']} đã cấp nhưng chưa in được")
+            self._report(self._status_value(), f"Số {job['code']} đã cấp nhưng chưa in được")
 
     def _issue(self, args: dict, press: Press) -> Optional[dict]:
-        """``issue_ticket`` with one request id, retried until the press deadline."""
-        request_id = uuid.uuid4().hex
-        deadline = press.at + self.timing.press_deadline
-        timeout = self.timing.request_timeout
-        attempt = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._stopping.is_set():
-                log.error("press for %s: no answer from the hall server within %g s; given up "
-                          "(request %s)", args["field"], self.timing.press_deadline, request_id)
-                self._refuse("no_answer")
-                return None
-            if not self.link.connected and not self.link.wait_connected(remaining):
-                continue
-            attempt += 1
-            try:
-                return self.link.command("issue_ticket", args, request_id, timeout=min(timeout, remaining))
-            except ServerUnavailable as exc:
-                log.info("issue_ticket attempt %d (request %s): %s", attempt, request_id, exc)
-                timeout *= 2
-                self._stopping.wait(0.02)  # an instant failure must not become a busy loop
-            except CommandRefused as exc:
-                log.error("the hall server refused a ticket in %s: %s", args["field"], exc)
-                self._refuse("refused")
-                self.link.report_status(self._status_value(), f"Không cấp được số {args['field']}: {exc.message}")
-                return None
+        """``issue_ticket`` with one request id, retried until the press deadline (after which
+        the server must not issue it either)."""
+        request_id = new_request_id()
+        try:
+            answer = self.link.command("issue_ticket", args, request_id=request_id,
+                                       deadline=press.at + self.timing.press_deadline,
+                                       attempt_timeout=self.timing.request_timeout)
+        except Offline:
+            log.warning("press for %s refused: the hall server went away (nothing issued)", args["field"])
+            self._refuse("offline")
+            return None
+        except NoAnswer:
+            log.error("press for %s: no answer from the hall server within %g s; given up "
+                      "(request %s)", args["field"], self.timing.press_deadline, request_id)
+            self._refuse("no_answer")
+            return None
+        if not answer.ok:
+            log.error("the hall server refused a ticket in %s: %s %s: %s", args["field"], answer.status,
+                      answer.error, answer.message)
+            self._refuse("refused")
+            self._report(self._status_value(), f"Không cấp được số {args['field']}: {answer.message}")
+            return None
+        return answer.body
+
+    def _report(self, printer: str, detail: str = "") -> bool:
+        """Send ``device_status``; False if not connected (it is sent again on connect)."""
+        return self.link.emit("device_status", {"printer": printer, "detail": detail[:200]})
 
     # -- print jobs from the touch screen --------------------------------------
 
-    def _print_job_arrived(self, job: dict) -> None:
+    def _print_job_arrived(self, job=None) -> None:
+        if not isinstance(job, dict):
+            log.warning("ignored a print job that is not an object: %r", job)
+            return
         self._jobs.put(("print", job))
 
     def _serve_print_job(self, job: dict) -> None:
         ticket = job.get("ticket")
         if ticket is not None and ticket in self._printed:
             log.info("print job for ticket %s already printed; not printing it again", ticket)
-            self.link.send_print_result(ticket, True, self._status_value())
+            self.link.emit("print_result", {"ticket": ticket, "ok": True, "printer": self._status_value()})
             return
         ok = self._print(job, "kiosk")
-        self.link.send_print_result(ticket, ok, self._status_value())
+        self.link.emit("print_result", {"ticket": ticket, "ok": ok, "printer": self._status_value()})
 
     # -- printing ----------------------------------------------------------------
 
@@ -344,7 +349,7 @@ class Dispenser:
             level = logging.INFO if status in (PrinterStatus.OK, PrinterStatus.PAPER_LOW) else logging.WARNING
             log.log(level, "printer: %s (%s)", status.value, status.label_vi)
         self.light.show(self.indicator)
-        if report and self.link.report_status(status.value, status.label_vi):
+        if report and self._report(status.value, status.label_vi):
             with self._lock:
                 if self._printer_status is status:
                     self._report_due = False
@@ -363,6 +368,12 @@ class Dispenser:
 
     # -- server connection -------------------------------------------------------
 
+    def _connection(self, up: bool) -> None:
+        if up:
+            self._connected()
+        else:
+            self._disconnected()
+
     def _connected(self) -> None:
         """After each (re)connection: fresh centre names, printer state reported again."""
         with self._lock:
@@ -371,7 +382,7 @@ class Dispenser:
         self._poll_now.set()
         try:
             self._centre = self.link.get_json("/centre")
-        except ServerUnavailable as exc:
+        except Offline as exc:
             log.warning("could not read the centre's names (%s); printing codes instead", exc)
             return
         for problem in problems_with_centre(self.config, self._centre):
@@ -384,7 +395,7 @@ class Dispenser:
         if self._centre is None:
             try:
                 self._centre = self.link.get_json("/centre")
-            except ServerUnavailable:
+            except Offline:
                 return None
         return self._centre
 
