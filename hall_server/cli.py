@@ -107,11 +107,20 @@ def staff_hash(password: str) -> None:
               help="Database URL: sqlite:///path or postgresql+psycopg://user@host/db.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--threads", default=64, show_default=True, type=int, help="Worker threads (each websocket holds one).")
+@click.option("--threads", default=32, show_default=True, type=int,
+              help="Worker threads for HTTP requests and for the blocking part of socket messages.")
+@click.option("--max-connections", default=None, type=int,
+              help="Public live connections (phones, pages) per process; past it they are refused at once "
+                   "[default: $MOTCUA_MAX_CONNECTIONS or 10000].")
+@click.option("--reserved-connections", default=None, type=int,
+              help="Connections above the cap kept for devices and staff [default: $MOTCUA_RESERVED_CONNECTIONS or 500].")
+@click.option("--connects-per-minute", default=None, type=int,
+              help="New live connections per client address per minute [default: $MOTCUA_CONNECTS_PER_MINUTE or 300].")
 @click.option("--redis", "message_queue", default=None, help="Redis URL for Socket.IO fan-out across processes.")
 def serve(config_files: tuple[str, ...], province_file: str | None, db: str, host: str, port: int, threads: int,
+          max_connections: int | None, reserved_connections: int | None, connects_per_minute: int | None,
           message_queue: str | None) -> None:
-    """Run the hall server under gunicorn (gthread worker, Socket.IO in threading mode)."""
+    """Run the hall server: uvicorn, Socket.IO on asyncio, Flask beside it (docs/decisions/0001-live-layer.md)."""
     try:
         halls = [load_hall(f) for f in config_files]
         province = None
@@ -123,7 +132,13 @@ def serve(config_files: tuple[str, ...], province_file: str | None, db: str, hos
         click.echo(str(exc), err=True)
         click.echo("The server did not start: fix the hall file (motcua config check FILE).", err=True)
         sys.exit(2)
-    from .web.server import run_gunicorn
+    from .web.live import capacity_from_env
+    from .web.server import run_server
 
-    run_gunicorn(halls, db=db, host=host, port=port, threads=threads, message_queue=message_queue,
-                 province=province)
+    try:
+        capacity = capacity_from_env(max_connections=max_connections, reserved=reserved_connections,
+                                     connects_per_minute=connects_per_minute)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    run_server(halls, db=db, host=host, port=port, threads=threads, message_queue=message_queue,
+               province=province, capacity=capacity)

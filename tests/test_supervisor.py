@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 
 import jsonschema
 import pytest
+import socketio
 
 from hall_server.engine import CallNext, Finish, IssueTicket, StartServing
 from hall_server.web import create_app
 
+from .asgi_thread import Inbox, ThreadServer
 from .live import DISPLAY
 from .test_reports import two_days
 from .conftest import Clock
@@ -94,12 +97,21 @@ def conforms(spec, path, method, response):
     jsonschema.validate(response.json, schema, cls=jsonschema.Draft202012Validator)
 
 
+@contextlib.contextmanager
 def socket_client(app, http_client=None, auth=None):
-    return app.extensions["motcua"].socketio.test_client(app, flask_test_client=http_client, auth=auth)
-
-
-def received(sio, name):
-    return [m["args"][0] for m in sio.get_received() if m["name"] == name]
+    """A real Socket.IO client of ``app`` served on a loopback port (with ``http_client``'s session cookie)."""
+    headers = {}
+    if http_client is not None:
+        cookie = http_client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        headers["Cookie"] = f"{cookie.key}={cookie.value}"
+    with ThreadServer(app) as server:
+        client = socketio.Client(reconnection=False)
+        inbox = Inbox(client, "snapshot", "notice", "wait_alerts")
+        client.connect(server.url, auth=auth, headers=headers, transports=["websocket"], wait_timeout=5)
+        try:
+            yield inbox
+        finally:
+            client.disconnect()
 
 
 # ---------------------------------------------------------------------- who may
@@ -156,18 +168,17 @@ def test_supervisors_and_admins_act_only_for_their_centre(shared):
 # ---------------------------------------------------------------------- notice
 def test_notice_is_stored_broadcast_audited_and_survives_a_restart(make_app, app, supervisor, spec):
     client, csrf = supervisor
-    watcher = socket_client(app, auth={"token": DISPLAY})  # the waiting-room display
-    watcher.get_received()
-    r = client.put("/api/v1/notice", json={"text": "Chiều nay  trung tâm\nnghỉ từ 16:00. "}, headers=csrf)
-    assert r.status_code == 200 and r.json == {"text": "Chiều nay trung tâm nghỉ từ 16:00."}
-    conforms(spec, "/api/v1/notice", "put", r)
-    assert received(watcher, "notice") == [{"text": "Chiều nay trung tâm nghỉ từ 16:00."}]
+    with socket_client(app, auth={"token": DISPLAY}) as watcher:  # the waiting-room display
+        assert watcher.take("snapshot", wait=5)
+        r = client.put("/api/v1/notice", json={"text": "Chiều nay  trung tâm\nnghỉ từ 16:00. "}, headers=csrf)
+        assert r.status_code == 200 and r.json == {"text": "Chiều nay trung tâm nghỉ từ 16:00."}
+        conforms(spec, "/api/v1/notice", "put", r)
+        assert watcher.take("notice", wait=5) == [{"text": "Chiều nay trung tâm nghỉ từ 16:00."}]
     assert app.test_client().get("/api/v1/snapshot").json["notice"] == "Chiều nay trung tâm nghỉ từ 16:00."
     audit = client.get("/api/v1/supervisor/audit").json["rows"]
     assert (audit[0]["actor"], audit[0]["role"], audit[0]["action"], audit[0]["outcome"]) == \
         ("giamsat", "supervisor", "set_notice", "ok")
     assert audit[0]["detail"] == {"text": "Chiều nay trung tâm nghỉ từ 16:00."}
-    watcher.disconnect()
 
     restarted = make_app()  # a new process on the same database
     assert restarted.test_client().get("/api/v1/notice").json == {"text": "Chiều nay trung tâm nghỉ từ 16:00."}
@@ -225,27 +236,26 @@ def test_the_live_hall_shows_waits_now_and_today(app, supervisor, clock, spec):
 
 def test_the_checker_sends_wait_alerts_when_they_change(app, supervisor, clock):
     client, _ = supervisor
-    page = socket_client(app, client)  # the supervisor page's socket, by session cookie
-    assert received(page, "snapshot")
-    checker = app.extensions["motcua_supervisor"].checker
-    service = app.extensions["motcua"].service
-    service.execute(IssueTicket(field="HT"))
-    checker.check()
-    assert received(page, "wait_alerts") == [[]]
-    clock.advance(minutes=16)
-    checker.check()
-    [alerts] = received(page, "wait_alerts")
-    assert [(a["id"], a["severity"]) for a in alerts] == [("wait:HT", "warning")]
-    clock.advance(minutes=1)
-    checker.check()
-    assert received(page, "wait_alerts") == []  # only the minutes moved: nothing new to send
-    clock.advance(minutes=15)
-    checker.check()
-    assert [a["severity"] for a in received(page, "wait_alerts")[0]] == ["error"]
-    service.execute(CallNext(counter=3))
-    checker.check()
-    assert received(page, "wait_alerts") == [[]]
-    page.disconnect()
+    with socket_client(app, client) as page:  # the supervisor page's socket, by session cookie
+        assert page.take("snapshot", wait=5)
+        checker = app.extensions["motcua_supervisor"].checker
+        service = app.extensions["motcua"].service
+        service.execute(IssueTicket(field="HT"))
+        checker.check()
+        assert page.take("wait_alerts", wait=5) == [[]]
+        clock.advance(minutes=16)
+        checker.check()
+        [alerts] = page.take("wait_alerts", wait=5)
+        assert [(a["id"], a["severity"]) for a in alerts] == [("wait:HT", "warning")]
+        clock.advance(minutes=1)
+        checker.check()
+        assert page.take("wait_alerts", wait=0.5) == []  # only the minutes moved: nothing new to send
+        clock.advance(minutes=15)
+        checker.check()
+        assert [a["severity"] for a in page.take("wait_alerts", wait=5)[0]] == ["error"]
+        service.execute(CallNext(counter=3))
+        checker.check()
+        assert page.take("wait_alerts", wait=5) == [[]]
 
 
 # ---------------------------------------------------------------------- actions and audit

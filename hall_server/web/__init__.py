@@ -1,7 +1,7 @@
 """The web shell: a Flask app factory with REST, Socket.IO and pages.
 
     >>> app = create_app(load_hall("config/demo_hall.toml"), "sqlite:///data/hall.db")
-    >>> socketio = app.extensions["socketio"]
+    >>> live = app.extensions["motcua"].live   # its Socket.IO server, served by hall_server/web/asgi.py
 
 Business rules live in the engine; this package only turns requests into commands and
 events into broadcasts.
@@ -17,7 +17,6 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_socketio import SocketIO
 from sqlalchemy.exc import OperationalError
 
 from ..service import HallService
@@ -38,10 +37,11 @@ class MotCua:
         self.notice = ""
         self.socket_actors: dict = {}
         self.socket_tracks: dict = {}
+        self.socket_addresses: dict[str, str] = {}
         self.trackers: dict[str, int] = {}
         self.device_sockets: dict[str, int] = {}
         self.devices = DeviceBoard(config)
-        self.socketio = None
+        self.live = None  # the Socket.IO server (hall_server/web/live.py)
 
 
 def _secret_key(app: Flask) -> str:
@@ -93,7 +93,7 @@ def _plug_estimator(config, service: HallService) -> None:
 
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
                secret_key: str | None = None, rate_limit: str = "20/minute", store: Store | None = None,
-               mount: str = "") -> Flask:
+               mount: str = "", capacity=None, live_workers: int = 16) -> Flask:
     """Build the hall server app for one centre.
 
     ``mount`` is the URL prefix when several centres share one server (``/c/<centre id>``):
@@ -154,13 +154,12 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     for blueprint in features:
         app.register_blueprint(blueprint)
 
-    socketio = SocketIO(app, async_mode="threading", message_queue=message_queue, channel=f"motcua-{config.id}",
-                        ping_interval=10,
-                        ping_timeout=10, cors_allowed_origins=None, json=app.json, max_http_buffer_size=64 * 1024)
-    ext.socketio = socketio
+    from .live import Live
     from .sockets import init_sockets
 
-    init_sockets(socketio, ext)
+    ext.live = Live(channel=f"motcua-{config.id}", message_queue=message_queue, capacity=capacity,
+                    workers=live_workers)
+    init_sockets(app, ext, rate_limit)
 
     @app.errorhandler(429)
     def _too_many(exc):

@@ -51,6 +51,7 @@ TEXT: dict[str, dict[str, str]] = {
     "pause": {"vi": "Tạm nghỉ", "en": "Pause"},
     "resume": {"vi": "Tiếp tục", "en": "Resume"},
     "offline": {"vi": "Mất kết nối máy chủ – đang kết nối lại…", "en": "Server connection lost – reconnecting…"},
+    "overloaded": {"vi": "Hệ thống đang quá tải, vui lòng thử lại sau", "en": "The system is overloaded, please try again later"},
     "system_unavailable": {"vi": "Hệ thống tạm thời gián đoạn. Vui lòng chờ trong giây lát.",
                            "en": "The system is temporarily unavailable. Please wait a moment."},
     "ticket_not_found": {"vi": "Không tìm thấy phiếu này.", "en": "Ticket not found."},

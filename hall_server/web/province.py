@@ -97,14 +97,14 @@ PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>{{ name }}
 
 
 def create_province_app(configs, db_url: str, *, province: Province | None = None, message_queue: str | None = None,
-                        secret_key: str | None = None):
+                        secret_key: str | None = None, capacity=None, live_workers: int = 16):
     """One WSGI app serving every centre in ``configs`` under ``/c/<id>``, plus ``/`` and ``/province``."""
     ids = [c.id for c in configs]
     if len(set(ids)) != len(ids):
         raise ConfigError("<centres>", [f"two hall files use the same centre id: {sorted(ids)}"])
     store = Store(db_url)
     apps = {c.id: create_app(c, db_url, store=store, message_queue=message_queue, secret_key=secret_key,
-                             mount=f"/c/{c.id}") for c in configs}
+                             mount=f"/c/{c.id}", capacity=capacity, live_workers=live_workers) for c in configs}
     root = Flask(__name__ + ".province")
     first = next(iter(apps.values()))
     root.config.update(SECRET_KEY=first.config["SECRET_KEY"] + ":province", SESSION_COOKIE_PATH="/province",
@@ -160,4 +160,6 @@ def create_province_app(configs, db_url: str, *, province: Province | None = Non
     def health():
         return jsonify(status="ok", centres=ids)
 
-    return DispatcherMiddleware(root, {f"/c/{cid}": app for cid, app in apps.items()})
+    dispatcher = DispatcherMiddleware(root, {f"/c/{cid}": app for cid, app in apps.items()})
+    dispatcher.centre_apps = {f"/c/{cid}": app for cid, app in apps.items()}  # the server mounts their sockets
+    return dispatcher

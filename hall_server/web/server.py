@@ -1,17 +1,18 @@
-"""Run the hall server under gunicorn's gthread worker (never the Werkzeug dev server).
+"""Run the hall server: uvicorn serving one ASGI app (never the Werkzeug dev server).
 
-One worker process per centre database (the engine is in memory); threads serve requests
-and hold websockets, so ``threads`` must exceed the number of live Socket.IO clients.
+One process per centre database (the engine is in memory). Socket.IO runs on the process's
+asyncio loop, so an open websocket costs memory, not a thread; HTTP requests (Flask) and the
+blocking part of socket messages run in bounded thread pools (``threads`` each).
 Several processes share PostgreSQL and Redis (``--redis``): see docs/deploy-province.md.
+Why this design: docs/decisions/0001-live-layer.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
-
-from gunicorn.app.base import BaseApplication
 
 
 def banner(config, host: str, port: int, db: str, mount: str = "") -> str:
@@ -39,61 +40,89 @@ def banner(config, host: str, port: int, db: str, mount: str = "") -> str:
     return "\n".join(lines)
 
 
-class HallApplication(BaseApplication):
-    def __init__(self, app_factory, options: dict):
-        self.app_factory = app_factory
-        self.options = options
-        super().__init__()
 
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+def open_files_warning(capacity) -> str | None:
+    """Raise the open-files limit for the connection cap; a warning when it stays too low."""
+    from .live import open_files_limit
 
-    def load(self):
-        # Many threads hold websockets; a shorter GIL switch interval keeps the fan-out of a
-        # call to the displays from waiting behind them (tail latency, docs/performance.md).
-        sys.setswitchinterval(0.001)
-        app = self.app_factory()
-        # Everything built at start-up lives for the whole run: keep it out of the
-        # collector's way so a full collection never stalls a call.
-        gc.collect()
-        gc.freeze()
-        return app
+    wanted = capacity.ceiling + 256  # every connection is a file; keep some for the database and logs
+    soft, hard = open_files_limit(wanted)
+    if soft < wanted:
+        return (f"WARNING: the open-files limit is {soft} (hard limit {hard}), below the {capacity.ceiling} live "
+                f"connections this process accepts (--max-connections {capacity.max_connections} + "
+                f"--reserved-connections {capacity.reserved}): connections past ~{max(soft - 256, 0)} will fail. "
+                "Raise it (systemd: LimitNOFILE=65536, see deploy/motcua.service; a shell: ulimit -n 65536) "
+                "or lower --max-connections.")
+    return None
 
 
-def run_gunicorn(halls, *, db: str, host: str, port: int, threads: int = 256,
-                 message_queue: str | None = None, province=None) -> None:
-    """Serve one centre at ``/``, or several under ``/c/<id>/`` (with ``/province/``)."""
+def build(halls, *, db: str, threads: int = 32, message_queue: str | None = None, province=None, capacity=None):
+    """The WSGI app (one centre, or several under /c/<id>/) and the ASGI app that serves it with its sockets."""
     from . import create_app
+    from .asgi import build_asgi
+
+    multi = len(halls) > 1 or province is not None
+    if multi:
+        from .province import create_province_app
+
+        wsgi = create_province_app(halls, db, province=province, message_queue=message_queue, capacity=capacity,
+                                   live_workers=threads)
+        apps = wsgi.centre_apps
+    else:
+        wsgi = create_app(halls[0], db, message_queue=message_queue, capacity=capacity, live_workers=threads)
+        apps = {"": wsgi}
+    lives = {prefix: app.extensions["motcua"].live for prefix, app in apps.items()}
+    return wsgi, lives, build_asgi(wsgi, lives, workers=threads)
+
+
+def run_server(halls, *, db: str, host: str, port: int, threads: int = 32, message_queue: str | None = None,
+               province=None, capacity=None) -> None:
+    """Serve one centre at ``/``, or several under ``/c/<id>/`` (with ``/province/``), until Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    from .live import Capacity
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("socketio").setLevel(logging.WARNING)
+    logging.getLogger("engineio").setLevel(logging.WARNING)
+    capacity = capacity or Capacity()
+    warning = open_files_warning(capacity)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     multi = len(halls) > 1 or province is not None
+    _wsgi, lives, asgi = build(halls, db=db, threads=threads, message_queue=message_queue, province=province,
+                               capacity=capacity)
+    # Everything built at start-up lives for the whole run: keep it out of the collector's way
+    # so a full collection never stalls a call.
+    gc.collect()
+    gc.freeze()
+    config = uvicorn.Config(
+        asgi, host=host, port=port, loop="uvloop", http="httptools", ws="websockets-sansio", lifespan="off",
+        log_level="warning", access_log=False, backlog=4096, timeout_keep_alive=5, timeout_graceful_shutdown=5,
+        ws_max_size=64 * 1024, ws_ping_interval=None, server_header=False,
+    )
+    server = uvicorn.Server(config)
 
-    def ready(server):
-        for hall in halls:
-            print(banner(hall, host, port, db, f"/c/{hall.id}" if multi else ""), flush=True)
-        if multi:
-            print(f"  Province view      http://{host}:{port}/province/", flush=True)
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for live in lives.values():
+            live.bind(loop)
 
-    def factory():
-        if multi:
-            from .province import create_province_app
+        async def announce() -> None:
+            while not server.started:
+                if server.should_exit:
+                    return
+                await asyncio.sleep(0.05)
+            for hall in halls:
+                print(banner(hall, host, port, db, f"/c/{hall.id}" if multi else ""), flush=True)
+            if multi:
+                print(f"  Province view      http://{host}:{port}/province/", flush=True)
 
-            return create_province_app(halls, db, province=province, message_queue=message_queue)
-        return create_app(halls[0], db, message_queue=message_queue)
+        loop.create_task(announce())
+        await server.serve()
 
-    options = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 60,
-        "graceful_timeout": 5,
-        "keepalive": 5,
-        "when_ready": ready,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "proc_name": "motcua-" + "-".join(h.id for h in halls)[:40],
-    }
-    HallApplication(factory, options).run()
-    sys.exit(0)
+    asyncio.run(main())
+    from ..background import stopping
+
+    stopping.set()
+    sys.exit(0 if server.started else 1)

@@ -8,26 +8,39 @@ Protocol (docs/protocol.md):
   ``seq`` counts up by one; a client that sees a gap emits ``resync`` and gets a new
   snapshot; trackers get ``ticket`` messages with their ticket's whole status;
 * ``command`` ``{"command": NAME, "args": {...}, "request_id": ID}`` runs an engine
-  command; the acknowledgement is ``{"status": 200, "body": {...}}``.
+  command; the acknowledgement is ``{"status": 200, "body": {...}}``;
+* past the process's connection cap a public connection is refused with the connect error
+  ``overloaded`` (devices and staff have reserved capacity); reserved event names
+  (``connect``, ``disconnect``) sent by a client are refused.
+
+The handlers run on the server's asyncio loop. Anything that may block — the hall lock, the
+database, a password hash — goes to the live layer's thread pool (:meth:`Live.run`), and every
+message from a thread leaves through :meth:`Live.emit`, in order.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import logging
 import secrets
 
-from flask import current_app, request
-from flask_login import current_user
-from flask_socketio import join_room
-import dataclasses
-
+from limits import parse as parse_limit
+from limits.strategies import FixedWindowRateLimiter
 from pydantic import ConfigDict, ValidationError, create_model
+from socketio.exceptions import ConnectionRefusedError as Refused
 
-from ..engine import COMMANDS, Event, IssueTicket
-from .auth import ANONYMOUS, Forbidden, device_actor
 from ..background import stopping
+from ..engine import COMMANDS, Event, IssueTicket
+from .asgi import client_address
+from .auth import ANONYMOUS, Forbidden, device_actor
 from .devices import PRINTER_STATES, device_room
+from .live import OVERLOADED, OVERLOADED_VI
 from .views import snapshot, ticket_status
 
+log = logging.getLogger(__name__)
+
+DEVICE_ROLES = ("dispenser", "button_box", "display")
 
 
 def _args_model(cls):
@@ -50,48 +63,128 @@ def ticket_room(tracking_id: str) -> str:
     return f"ticket:{tracking_id}"
 
 
-def init_sockets(socketio, ext) -> None:
-    cid = ext.config.id
+def _kind(actor) -> str:
+    if actor.role in DEVICE_ROLES:
+        return "device"
+    return "staff" if actor.is_staff else "public"
 
-    @socketio.on("connect")
-    def on_connect(auth=None):
+
+def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
+    """Register the Socket.IO handlers of one centre's app on its live layer."""
+    live = ext.live
+    sio = live.sio
+    cid = ext.config.id
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    issue_limit = parse_limit(rate_limit)
+    limiter = FixedWindowRateLimiter(ext.limiter.storage)
+
+    def in_app(fn):
+        """Run ``fn`` in the pool, inside the Flask app's context (current_app, config)."""
+
+        @functools.wraps(fn)
+        def wrapped(*args):
+            with app.app_context():
+                return fn(*args)
+
+        return wrapped
+
+    def guarded(fn):
+        """Any failure answers ``server_error`` instead of leaving the client without an answer."""
+
+        @functools.wraps(fn)
+        async def handler(sid, *args):
+            try:
+                return await fn(sid, *args)
+            except Exception:
+                log.exception("socket handler %s failed", fn.__name__)
+                return _err(500, "server_error", "the server could not handle this message")
+
+        return handler
+
+    def refuse_reserved(sid, name: str):
+        """A connected client that sends an event named like a reserved one gets an error, nothing else."""
+        if sio.manager.is_connected(sid, "/"):
+            return _err(400, "reserved_event", f"{name!r} is a reserved event name and cannot be sent")
+        return None
+
+    # ------------------------------------------------------------------ connect / disconnect
+    def staff_actor(environ):
+        """The staff member whose session cookie came with the handshake (Flask decodes it)."""
+        from flask_login import current_user
+        from werkzeug.test import EnvironBuilder
+
+        builder = EnvironBuilder(path="/socket.io/", headers={"Cookie": environ.get("HTTP_COOKIE", "")})
+        with app.request_context(builder.get_environ()):
+            return current_user.actor if current_user.is_authenticated else ANONYMOUS
+
+    @in_app
+    def send_tracked(sid, tracking_id: str) -> bool:
+        with ext.service.read() as hall:
+            ticket = hall.ticket_by_tracking(tracking_id)
+            if ticket is None:
+                return False
+            live.emit("ticket", ticket_status(ext, hall, ticket), to=sid)
+        return True
+
+    def send_snapshot(sid) -> int:
+        # Taken and handed over under the hall lock: every event after it leaves after it.
+        with ext.service.read():
+            snap = snapshot(ext)
+            live.emit("snapshot", snap, to=sid)
+        return snap["seq"]
+
+    @sio.on("connect")
+    async def on_connect(sid, environ=None, auth=None, *extra):
+        reserved = refuse_reserved(sid, "connect")
+        if reserved is not None:
+            return reserved
         auth = auth if isinstance(auth, dict) else {}
-        actor = ANONYMOUS
         if auth.get("token"):
             actor = device_actor(ext.config, str(auth["token"]))
             if actor is None:
                 return False  # the client sees connect_error; a wrong token is never read-only access
-        elif current_user.is_authenticated:
-            actor = current_user.actor
-        ext.socket_actors[request.sid] = actor
-        if actor.role in ("dispenser", "button_box", "display"):
-            join_room(device_room(actor.id))
-            ext.device_sockets[actor.id] = ext.device_sockets.get(actor.id, 0) + 1
-            if ext.devices.connected(actor.id):
-                _broadcast_alerts(socketio, ext)
-        track = auth.get("track")
-        if track:
-            status = _tracked_status(ext, str(track))
-            if status is None:
-                return False
-            join_room(ticket_room(str(track)))
-            ext.trackers[str(track)] = ext.trackers.get(str(track), 0) + 1
-            ext.socket_tracks[request.sid] = str(track)
-            socketio.emit("ticket", status, to=request.sid)
+        elif f"{cookie}=" in (environ or {}).get("HTTP_COOKIE", ""):
+            actor = await live.run(staff_actor, environ)
+        else:
+            actor = ANONYMOUS
+        if not live.admit(sid, _kind(actor)):
+            raise Refused(OVERLOADED, {"message": OVERLOADED_VI, "retry_after": 5})
+        try:
+            ext.socket_actors[sid] = actor
+            ext.socket_addresses[sid] = client_address((environ or {}).get("asgi.scope") or {})
+            if actor.role in DEVICE_ROLES:
+                await sio.enter_room(sid, device_room(actor.id))
+                ext.device_sockets[actor.id] = ext.device_sockets.get(actor.id, 0) + 1
+                if ext.devices.connected(actor.id):
+                    _broadcast_alerts(ext)
+            track = auth.get("track")
+            if track:
+                track = str(track)[:64]
+                await sio.enter_room(sid, ticket_room(track))
+                if not await live.run(send_tracked, sid, track):
+                    await _forget(sid)
+                    return False
+                ext.trackers[track] = ext.trackers.get(track, 0) + 1
+                ext.socket_tracks[sid] = track
+                return True
+            await sio.enter_room(sid, centre_room(cid))
+            await live.run(in_app(send_snapshot), sid)
             return True
-        join_room(centre_room(cid))
-        socketio.emit("snapshot", snapshot(ext), to=request.sid)
-        return True
+        except Exception:
+            log.exception("socket connect failed")
+            await _forget(sid)
+            return False
 
-    @socketio.on("disconnect")
-    def on_disconnect(*_):
-        actor = ext.socket_actors.pop(request.sid, None)
-        if actor is not None and actor.role in ("dispenser", "button_box", "display"):
+    async def _forget(sid) -> None:
+        live.release(sid)
+        actor = ext.socket_actors.pop(sid, None)
+        ext.socket_addresses.pop(sid, None)
+        if actor is not None and actor.role in DEVICE_ROLES:
             left = ext.device_sockets.get(actor.id, 1) - 1
             ext.device_sockets[actor.id] = left
             if left <= 0 and ext.devices.disconnected(actor.id):
-                _broadcast_alerts(socketio, ext)
-        track = ext.socket_tracks.pop(request.sid, None)
+                _broadcast_alerts(ext)
+        track = ext.socket_tracks.pop(sid, None)
         if track is not None:
             left = ext.trackers.get(track, 1) - 1
             if left <= 0:
@@ -99,16 +192,25 @@ def init_sockets(socketio, ext) -> None:
             else:
                 ext.trackers[track] = left
 
-    @socketio.on("resync")
-    def on_resync(*_):
-        snap = snapshot(ext)
-        socketio.emit("snapshot", snap, to=request.sid)
-        return {"status": 200, "body": {"seq": snap["seq"]}}
+    @sio.on("disconnect")
+    async def on_disconnect(sid, *args):
+        reserved = refuse_reserved(sid, "disconnect")
+        if reserved is not None:
+            return reserved
+        await _forget(sid)
 
-    @socketio.on("device_status")
-    def on_device_status(data=None):
-        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
-        if actor.role not in ("dispenser", "button_box", "display"):
+    # ------------------------------------------------------------------ messages
+    @sio.on("resync")
+    @guarded
+    async def on_resync(sid, *_):
+        seq = await live.run(in_app(send_snapshot), sid)
+        return {"status": 200, "body": {"seq": seq}}
+
+    @sio.on("device_status")
+    @guarded
+    async def on_device_status(sid, data=None, *_):
+        actor = ext.socket_actors.get(sid, ANONYMOUS)
+        if actor.role not in DEVICE_ROLES:
             return _err(403, "forbidden", "only devices report their status")
         if not isinstance(data, dict):
             return _err(400, "bad_message", 'send {"printer": STATE, "detail": TEXT}')
@@ -116,14 +218,15 @@ def init_sockets(socketio, ext) -> None:
         if printer is not None and printer not in PRINTER_STATES:
             return _err(400, "bad_message", f"printer must be one of {', '.join(PRINTER_STATES)}")
         detail = data.get("detail", "")
-        if ext.devices.report(actor.id, printer, detail if isinstance(detail, str) else ""):
-            _broadcast_alerts(socketio, ext)
-        socketio.emit("device_status", ext.devices.status[actor.id], to=centre_room(cid))
+        if ext.devices.report(actor.id, printer, detail[:200] if isinstance(detail, str) else ""):
+            _broadcast_alerts(ext)
+        live.emit("device_status", ext.devices.status[actor.id], to=centre_room(cid))
         return {"status": 200, "body": {"ok": True}}
 
-    @socketio.on("print_result")
-    def on_print_result(data=None):
-        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
+    @sio.on("print_result")
+    @guarded
+    async def on_print_result(sid, data=None, *_):
+        actor = ext.socket_actors.get(sid, ANONYMOUS)
         if actor.role != "dispenser":
             return _err(403, "forbidden", "only dispensers print")
         if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
@@ -132,16 +235,16 @@ def init_sockets(socketio, ext) -> None:
         if printer is None and data["ok"]:
             printer = "ok"
         if ext.devices.report(actor.id, printer, "" if data["ok"] else "print failed"):
-            _broadcast_alerts(socketio, ext)
-        socketio.emit("print_result", {"device": actor.id, "ticket": data.get("ticket"), "ok": data["ok"],
-                                       "printer": printer}, to=centre_room(cid))
+            _broadcast_alerts(ext)
+        ticket = data.get("ticket") if isinstance(data.get("ticket"), (int, str)) else None
+        live.emit("print_result", {"device": actor.id, "ticket": ticket, "ok": data["ok"], "printer": printer},
+                  to=centre_room(cid))
         return {"status": 200, "body": {"ok": True}}
 
-    @socketio.on("command")
-    def on_command(data=None):
+    @in_app
+    def run(actor, address, data):
         from .api import run_command
 
-        actor = ext.socket_actors.get(request.sid, ANONYMOUS)
         if not isinstance(data, dict) or not isinstance(data.get("command"), str):
             return _err(400, "bad_message", 'send {"command": NAME, "args": {...}, "request_id": ID}')
         name = data["command"]
@@ -166,65 +269,63 @@ def init_sockets(socketio, ext) -> None:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
             return _err(400, "invalid_command", problems)
+        if actor.role == "anonymous" and not limiter.hit(issue_limit, "socket-command", cid, address):
+            return _err(429, "rate_limited", f"too many requests: {rate_limit}")
         try:
             status, body = run_command(command, actor, request_id)
         except Forbidden as exc:
             return _err(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
         return {"status": status, "body": body}
 
-    @socketio.on("*")
-    def on_unknown(event, *args):
+    @sio.on("command")
+    @guarded
+    async def on_command(sid, data=None, *_):
+        actor = ext.socket_actors.get(sid, ANONYMOUS)
+        return await live.run(run, actor, ext.socket_addresses.get(sid, "unknown"), data)
+
+    @sio.on("*")
+    @guarded
+    async def on_unknown(event, sid, *args):
         return _err(404, "unknown_event", f"no such event {str(event)[:40]!r}; see docs/protocol.md")
 
-    @socketio.on_error_default
-    def on_error(exc):
-        current_app.logger.exception("socket handler failed")
-        return _err(500, "server_error", "the server could not handle this message")
-
-    tracker_updates = TrackerUpdater(socketio, ext)
+    tracker_updates = TrackerUpdater(ext)
 
     def publish(events: list[Event], service) -> None:
-        # Runs under the service lock, so events leave in sequence order.
+        # Runs under the service's commit lock, so events are handed over in sequence order.
         for event in events:
-            socketio.emit("event", event.to_dict(), to=centre_room(cid))
+            live.emit("event", event.to_dict(), to=centre_room(cid))
         if ext.trackers:
             tracker_updates.submit(events)
 
     ext.service.listeners.append(publish)
 
 
-def _broadcast_alerts(socketio, ext) -> None:
-    socketio.emit("alerts", ext.devices.snapshot()["alerts"], to=centre_room(ext.config.id))
+def _broadcast_alerts(ext) -> None:
+    ext.live.emit("alerts", ext.devices.snapshot()["alerts"], to=centre_room(ext.config.id))
 
 
 def send_print_job(ext, device_id: str, ticket: dict) -> None:
     """Ask a dispenser to print a ticket issued from its touch screen."""
     from .views import print_job
 
-    ext.socketio.emit("print", print_job(ext, ticket), to=device_room(device_id))
+    ext.live.emit("print", print_job(ext, ticket), to=device_room(device_id))
 
 
 def _err(status: int, code: str, message: str) -> dict:
     return {"status": status, "body": {"error": code, "message": message}}
 
 
-def _tracked_status(ext, tracking_id: str):
-    with ext.service.read() as hall:
-        ticket = hall.ticket_by_tracking(tracking_id)
-        return ticket_status(ext, hall, ticket) if ticket else None
-
-
 class TrackerUpdater:
     """Sends phones fresh ticket status, off the command path.
 
     Displays and counters get events at once; phone updates (people ahead, estimate) are
-    computed by one background thread that coalesces bursts, so 500 phones never delay a call.
+    computed by one background thread that coalesces bursts, so thousands of phones never
+    delay a call.
     """
 
-    def __init__(self, socketio, ext):
+    def __init__(self, ext):
         import threading
 
-        self.socketio = socketio
         self.ext = ext
         self._fields: set[str] = set()
         self._tickets: set[int] = set()
@@ -255,10 +356,12 @@ class TrackerUpdater:
         while not stopping.is_set():
             with self._wake:
                 if not self._fields and not self._tickets:
-                    self._wake.wait(self.SWEEP_SECONDS if self.ext.service.shared else None)
+                    self._wake.wait(self.SWEEP_SECONDS if self.ext.service.shared else 5.0)
             if stopping.is_set():
                 return
             sweep = not self._fields and not self._tickets  # woke by time: another process may have written
+            if sweep and not self.ext.service.shared:
+                continue
             if not sweep:
                 time.sleep(self.COALESCE_SECONDS)
             with self._wake:
@@ -267,9 +370,7 @@ class TrackerUpdater:
             try:
                 self._send(fields, tickets, sweep)
             except Exception:  # never let the updater die
-                import logging
-
-                logging.getLogger(__name__).exception("tracker update failed")
+                log.exception("tracker update failed")
 
     def _send(self, fields: set[str], tickets: set[int], sweep: bool = False) -> None:
         out = []
@@ -285,4 +386,4 @@ class TrackerUpdater:
             if tracking_id not in self.ext.trackers:
                 del self._last[tracking_id]
         for tracking_id, status in out:
-            self.socketio.emit("ticket", status, to=ticket_room(tracking_id))
+            self.ext.live.emit("ticket", status, to=ticket_room(tracking_id))

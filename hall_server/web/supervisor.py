@@ -388,8 +388,8 @@ def set_notice(ext, value: str, actor) -> None:
         conn.execute(insert(t.audit).values(centre_id=ext.config.id, at=at, actor=actor.id, role=actor.role,
                                             action="set_notice", detail={"text": value}, outcome="ok"))
     ext.notice = value
-    if ext.socketio is not None:
-        ext.socketio.emit("notice", {"text": value}, to=centre_room(ext.config.id))
+    if ext.live is not None:
+        ext.live.emit("notice", {"text": value}, to=centre_room(ext.config.id))
 
 
 # ---------------------------------------------------------------------- alerts in the background
@@ -444,10 +444,10 @@ class AlertChecker:
             changed = signature != self._signature
             self._signature = signature
             self.current = alerts
-        if changed and ext.socketio is not None:
+        if changed and ext.live is not None:
             from .sockets import centre_room
 
-            ext.socketio.emit("wait_alerts", alerts, to=centre_room(ext.config.id))
+            ext.live.emit("wait_alerts", alerts, to=centre_room(ext.config.id))
         return alerts
 
 

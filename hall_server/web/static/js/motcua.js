@@ -4,6 +4,7 @@
  * - MOTCUA.centre: fields, counters, officers, priorities of the centre;
  * - MOTCUA.api(method, path, body, opts): fetch the REST API; never rejects, resolves
  *   {ok, status, body}; status 0 means the server could not be reached;
+ * - MOTCUA.socket(opts): a Socket.IO connection that rides out an overloaded server (see below);
  * - MOTCUA.live(opts): the live hall over Socket.IO (snapshot + numbered events, see below);
  * - MOTCUA.onCall(ticket, counter, recall): hook the display board calls for every call it
  *   shows (the sound part replaces it; it may return a Promise to hold the next call).
@@ -92,10 +93,39 @@
   M.setText = function (node, text) {
     if (node && node.textContent !== String(text)) node.textContent = String(text);
   };
-  M.showOffline = function (offline) {
+  M.showOffline = function (offline, text) {
     var banner = document.getElementById("offline");
-    if (banner) banner.hidden = !offline;
+    if (banner) {
+      banner.hidden = !offline;
+      banner.textContent = text || M.t("offline");
+    }
     document.documentElement.classList.toggle("is-offline", !!offline);
+  };
+
+  /* A Socket.IO connection to this centre. When the server is full it refuses new public
+   * connections with the connect error "overloaded": the page then says so
+   * ("Hệ thống đang quá tải, vui lòng thử lại sau") and tries again by itself, waiting longer
+   * each time (5 s, 10 s, 20 s … up to 2 minutes, with jitter so phones don't return together).
+   * opts.auth goes to the server; opts.onRefused(err) hears any other refusal. */
+  M.socket = function (opts) {
+    opts = opts || {};
+    var socket = window.io({path: M.base + "/socket.io", auth: opts.auth || {}, reconnectionDelayMax: 5000,
+                            randomizationFactor: 0.5});
+    var refusals = 0;
+    var retry = null;
+    socket.on("connect", function () { refusals = 0; });
+    socket.on("connect_error", function (err) {
+      if (socket.active) return; // a network problem: socket.io reconnects by itself
+      if (err && err.message === "overloaded") {
+        M.showOffline(true, M.t("overloaded"));
+        var delay = Math.min(120000, 5000 * Math.pow(2, refusals++)) * (0.75 + Math.random() / 2);
+        clearTimeout(retry);
+        retry = setTimeout(function () { socket.connect(); }, delay);
+      } else if (opts.onRefused) {
+        opts.onRefused(err);
+      }
+    });
+    return socket;
   };
 
   // ------------------------------------------------------------------ ids and time
@@ -301,7 +331,7 @@
     var applied = [];   // recently applied events, to replay onto an older snapshot
     var notified = -1;  // highest seq passed to onEvent
     var resyncAt = 0;
-    var socket = window.io({path: M.base + "/socket.io", auth: opts.auth || {}, reconnectionDelayMax: 5000});
+    var socket = M.socket({auth: opts.auth});
     live.socket = socket;
 
     function changed() {
@@ -404,7 +434,9 @@
 
     socket.on("connect", function () { status(true); });
     socket.on("disconnect", function () { status(false); });
-    socket.on("connect_error", function () { status(false); });
+    socket.on("connect_error", function (err) {
+      if (!err || err.message !== "overloaded") status(false); // overloaded: M.socket shows why
+    });
     return live;
   };
 })();

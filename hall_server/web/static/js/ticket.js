@@ -147,18 +147,19 @@
       socket.connect();
       return;
     }
-    socket = window.io({auth: {track: trackingId}, reconnectionDelayMax: 5000});
-    socket.on("ticket", render);
-    socket.on("connect", function () { M.showOffline(false); });
-    socket.on("disconnect", function () { M.showOffline(true); });
-    socket.on("connect_error", function () {
-      M.showOffline(true);
-      if (!socket.active) {
+    socket = M.socket({
+      auth: {track: trackingId},
+      onRefused: function () {
         // the server refused us (the ticket may be gone, e.g. after the day ended): ask again by REST
+        M.showOffline(true);
         clearTimeout(retryTimer);
         retryTimer = setTimeout(load, 5000);
       }
     });
+    socket.on("ticket", render);
+    socket.on("connect", function () { M.showOffline(false); });
+    socket.on("disconnect", function () { M.showOffline(true); });
+    socket.on("connect_error", function () { if (socket.active) M.showOffline(true); });
   }
 
   function load() {
