@@ -54,7 +54,7 @@ import socketio
 from .backoff import Backoff
 from .sequence import Sequencer
 
-__all__ = ["Answer", "DeviceLink", "NoAnswer", "Offline", "new_request_id"]
+__all__ = ["Answer", "DeviceLink", "NoAnswer", "Offline", "Refused", "new_request_id"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ MIN_ATTEMPT = 0.02
 
 class Offline(Exception):
     """The server cannot be reached now; nothing was sent."""
+
+
+class Refused(Offline):
+    """The server answered, and refused this device's token."""
 
 
 class NoAnswer(Exception):
@@ -120,7 +124,8 @@ class DeviceLink:
     ``on_connection(up)`` (the link's thread; ``up=True`` once per connection, before
     commands are waited for, ``False`` when it ends); ``on_problem(kind, detail)`` (each
     failed attempt whose reason differs from the last); ``before_connect()`` runs before
-    each attempt (an exception makes the attempt fail as ``unreachable``); ``handlers``:
+    each attempt (an exception makes the attempt fail as ``unreachable``, :class:`Refused` as
+``refused``); ``handlers``:
     other server messages by name, e.g. ``{"print": job_arrived}``.
     """
 
@@ -327,8 +332,11 @@ class DeviceLink:
             raise Offline(f"{method} {path} failed: {exc}") from None
 
     def get_json(self, path: str, timeout: float | None = None) -> Any:
-        """``GET /api/v1{path}``'s JSON; :class:`Offline` for no answer or an error status."""
+        """``GET /api/v1{path}``'s JSON; :class:`Offline` for no answer or an error status
+        (:class:`Refused` for 401)."""
         status, body = self.rest("GET", path, timeout=timeout)
+        if status == 401:
+            raise Refused(f"GET {path} answered 401: the token was refused")
         if status >= 400:
             raise Offline(f"GET {path} answered {status}: {str(body)[:200]}")
         return body
@@ -353,6 +361,9 @@ class DeviceLink:
         if self.before_connect is not None:
             try:
                 self.before_connect()
+            except Refused as exc:
+                self._failed("refused", str(exc))
+                return None
             except Exception as exc:  # noqa: BLE001 - a failed preparation is a failed attempt
                 self._failed("unreachable", str(exc))
                 return None

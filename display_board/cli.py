@@ -48,7 +48,7 @@ def _size(ctx, param, value):
 
 
 def _server(ctx, param, value):
-    from .address import check_server_url
+    from device_link.config import check_server_url
 
     try:
         return check_server_url(value)

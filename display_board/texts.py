@@ -1,7 +1,10 @@
 """What the wall board says, in Vietnamese (the default) and English.
 
-The wording matches the browser board (``hall_server/web/i18n.py``); it is repeated
-here so the Pi imports nothing of the server::
+One table, :data:`TEXT`, in the same format as the web pages' table
+(``hall_server/web/i18n.py``): ``key -> {"vi": ..., "en": ...}``, weekdays included
+(``weekday_0`` is Monday). A key the pages also have has the same wording there (the tests
+compare both tables, and the weekdays with the reports'); it is repeated here so the Pi
+imports nothing of the server::
 
     >>> from datetime import datetime
     >>> text("vi", "invite"), text("en", "invite")
@@ -10,6 +13,8 @@ here so the Pi imports nothing of the server::
     'Thứ Năm, 26/11/2026'
     >>> date_line("en", datetime(2026, 11, 29, 8, 5))
     'Sunday 29/11/2026'
+    >>> date_line("vi", datetime(2026, 11, 29, 8, 5))
+    'Chủ nhật, 29/11/2026'
 
 All strings are NFC.
 """
@@ -19,11 +24,11 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-__all__ = ["LANGS", "TEXTS", "text", "date_line", "clock_line"]
+__all__ = ["LANGS", "TEXT", "text", "date_line", "clock_line"]
 
 LANGS = ("vi", "en")
 
-TEXTS: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, str]] = {
     "invite": {"vi": "Xin mời số", "en": "Number"},
     "to_counter": {"vi": "đến quầy số", "en": "please go to counter"},
     "recalled": {"vi": "Gọi lại", "en": "Called again"},
@@ -41,27 +46,29 @@ TEXTS: dict[str, dict[str, str]] = {
                 "en": "The server refused the device token – check the configuration"},
     "unreachable": {"vi": "Không liên lạc được với", "en": "Cannot reach"},
     "phone": {"vi": "Điện thoại", "en": "Phone"},
+    "weekday_0": {"vi": "Thứ Hai", "en": "Monday"},
+    "weekday_1": {"vi": "Thứ Ba", "en": "Tuesday"},
+    "weekday_2": {"vi": "Thứ Tư", "en": "Wednesday"},
+    "weekday_3": {"vi": "Thứ Năm", "en": "Thursday"},
+    "weekday_4": {"vi": "Thứ Sáu", "en": "Friday"},
+    "weekday_5": {"vi": "Thứ Bảy", "en": "Saturday"},
+    "weekday_6": {"vi": "Chủ nhật", "en": "Sunday"},
 }
 
-_WEEKDAYS = {
-    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-
-for _entry in TEXTS.values():
+for _entry in TEXT.values():
     for _lang, _value in _entry.items():
         assert unicodedata.is_normalized("NFC", _value), _value
 
 
 def text(lang: str, key: str) -> str:
     """The board text ``key`` in ``lang`` (Vietnamese if ``lang`` is unknown)."""
-    entry = TEXTS[key]
+    entry = TEXT[key]
     return entry.get(lang) or entry["vi"]
 
 
 def date_line(lang: str, now: datetime) -> str:
     """Weekday and date, e.g. ``"Thứ Năm, 26/11/2026"``."""
-    day = _WEEKDAYS.get(lang, _WEEKDAYS["vi"])[now.weekday()]
+    day = text(lang, f"weekday_{now.weekday()}")
     sep = ", " if lang != "en" else " "
     return f"{day}{sep}{now.day:02d}/{now.month:02d}/{now.year}"
 

@@ -20,20 +20,21 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from device_link.backoff import Backoff
+from device_link.config import check_server_url
 from display_board.board import Board
 from display_board.calls import Call, CallQueue
-from display_board.address import check_server_url
-from display_board.client import Backoff, BoardClient
+from display_board.client import BoardClient
 from display_board.state import HallState
 from display_board.texts import text
 from hall_server.config import DEMO_HALL, load_hall
 from hall_server.engine import Hall
 from hall_server.engine import commands as c
 from hall_server.engine.errors import DomainError
+from hall_server.testing import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 from hall_server.web.views import centre_info
 
 from .conftest import ROOT, T0, Clock, need, wait_until
-from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS") == "1"
 IMAGES = ROOT / "docs" / "images"
@@ -714,7 +715,24 @@ def test_board_command_checks_its_options():
         check_server_url("http://host:99999")
 
 
-def test_backoff_grows_to_its_ceiling_with_jitter():
-    rolls = iter([0.0, 1.0, 0.5, 0.5, 0.5])
-    backoff = Backoff(initial=1.0, maximum=4.0, jitter=0.25, random=lambda: next(rolls))
-    assert [round(backoff.next(), 3) for _ in range(5)] == [0.75, 2.5, 4.0, 4.0, 4.0]
+
+# ---------------------------------------------------------------------- the board's words and the web's
+def test_the_boards_text_table_agrees_with_the_webs():
+    """One format (key -> {"vi", "en"}, like hall_server/web/i18n.py) and the same words: a key
+    both tables have reads the same, and the weekdays are the reports' (the Pi never imports
+    these server modules; only this test does)."""
+    from display_board.texts import LANGS, TEXT
+    from hall_server.reports.labels import WEEKDAYS
+    from hall_server.web import i18n
+
+    assert LANGS == i18n.LANGS
+    for key, entry in TEXT.items():
+        assert set(entry) == set(LANGS), key
+        assert all(unicodedata.is_normalized("NFC", v) for v in entry.values()), key
+    shared = sorted(set(TEXT) & set(i18n.TEXT))
+    assert len(shared) >= 10, shared
+    different = {k: (TEXT[k], i18n.TEXT[k]) for k in shared if TEXT[k] != i18n.TEXT[k]}
+    assert different == {}
+    board_only = {k for k in TEXT if k not in i18n.TEXT and not k.startswith("weekday_")}
+    assert board_only == {"connecting", "refused", "unreachable"}, "a new board text: add it to the web's table too?"
+    assert [(TEXT[f"weekday_{d}"]["vi"], TEXT[f"weekday_{d}"]["en"]) for d in range(7)] == list(WEEKDAYS)
