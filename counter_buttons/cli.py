@@ -150,3 +150,65 @@ def buttons(server: str | None, token: str | None, config_file: str, check: bool
         stop.wait()
     finally:
         box.close()
+
+
+@click.command("rating-box", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", envvar="MOTCUA_DEVICE_CONFIG", show_envvar=True, default=None,
+              type=click.Path(dir_okay=False), help="Rating box file (TOML): server, token, counter, [pins].")
+@click.option("--server", envvar="MOTCUA_SERVER", show_envvar=True, callback=_check_server, metavar="URL",
+              help="Hall server URL (default: the file's).")
+@click.option("--token", envvar="MOTCUA_DEVICE_TOKEN", show_envvar=True,
+              help="The button-box token of this counter (default: the file's).")
+@click.option("--counter", type=click.IntRange(1, 999), default=None, help="The counter (default: the file's).")
+@click.option("--pins", default=None, metavar="V,S,U",
+              help="BCM pins of very satisfied, satisfied, unsatisfied, e.g. 17,27,22 (default: the file's).")
+@click.option("--led", type=click.IntRange(2, 27), default=None, help="BCM pin of the LED (optional).")
+@click.option("--check", is_flag=True, help="Only validate the file and options, then exit.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+def rating_box(config_file, server, token, counter, pins, led, check, log_level) -> None:
+    """Run a three-button satisfaction rating box at one counter."""
+    from .rating_box import RatingBox, RatingPins, load_rating_file, parse_rating_file
+
+    data: dict = {}
+    source = "command line"
+    try:
+        if config_file:
+            file = load_rating_file(config_file)
+            data, source = file.model_dump(exclude_none=True), config_file
+        if counter is not None:
+            data["counter"] = counter
+        if pins is not None:
+            try:
+                very, ok, bad = (int(p) for p in pins.split(","))
+            except ValueError:
+                raise click.BadParameter("three pin numbers separated by commas, e.g. 17,27,22",
+                                         param_hint="--pins") from None
+            data["pins"] = {"very_satisfied": very, "satisfied": ok, "unsatisfied": bad}
+        if led is not None:
+            data.setdefault("pins", {})["led"] = led
+        config = parse_rating_file(data, source)
+    except DeviceConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    server = server or config.server
+    token = (token or config.token or "").strip()
+    if check:
+        click.echo(f"{source}: OK — counter {config.counter}, pins {config.pins.very_satisfied}, "
+                   f"{config.pins.satisfied}, {config.pins.unsatisfied}, LED {config.pins.led or '-'}")
+        return
+    if not server:
+        raise click.UsageError("give the hall server URL with --server, MOTCUA_SERVER or the file's server")
+    if len(token) < 16:
+        raise click.UsageError("give this counter's button-box token with --token, MOTCUA_DEVICE_TOKEN or the file")
+    _setup_logging(log_level)
+    box = RatingBox(server, token, config.counter, RatingPins(config.pins.very_satisfied, config.pins.satisfied,
+                                                              config.pins.unsatisfied, config.pins.led))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    box.start()
+    try:
+        stop.wait()
+    finally:
+        box.close()

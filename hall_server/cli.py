@@ -23,6 +23,7 @@ LAZY = {
     "audio": ("audio.cli", "audio"),
     "printer": ("ticket_printer.cli", "printer"),
     "buttons": ("counter_buttons.cli", "buttons"),
+    "rating-box": ("counter_buttons.cli", "rating_box"),
     "board": ("display_board.cli", "board"),
     "simulate": ("hall_server.sim.cli", "simulate"),
     "advise": ("hall_server.sim.cli", "advise"),

@@ -13,13 +13,11 @@ from sqlalchemy import create_engine, func, select
 
 from hall_server.citizen import schema as cs
 from hall_server.citizen.rating import rating_figures
-
-from .conftest import T0, need, wait_until
-from .live import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
-from .test_api import conforms
-
+from hall_server.testing import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
 
 from .citizen_app import any_app, app, bearer, client, clock, make_app, spec  # noqa: E402,F401  (fixtures)
+from .conftest import T0, need, wait_until
+from .test_api import conforms
 
 
 def issue(client, field):
@@ -178,7 +176,7 @@ def test_the_button_box_rates_the_ticket_finished_at_its_counter(tmp_path):
     import requests
 
     need(MockFactory is not None, "gpiozero is not installed")
-    from hall_server.citizen.rating_box import RatingBox, RatingPins
+    from counter_buttons.rating_box import RatingBox, RatingPins
 
     factory = MockFactory()
     with LiveServer(tmp_path) as server:
@@ -215,3 +213,26 @@ def test_the_button_box_rates_the_ticket_finished_at_its_counter(tmp_path):
         finally:
             box.close()
             factory.close()
+
+
+def test_the_rating_box_file_is_checked_like_every_device_file(tmp_path):
+    from click.testing import CliRunner
+
+    from hall_server.cli import main
+
+    good = tmp_path / "rating.toml"
+    good.write_text('server = "http://192.168.1.10:8080"\ncounter = 3\n[pins]\nvery_satisfied = 17\n'
+                    'satisfied = 27\nunsatisfied = 22\nled = 23\n', encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["rating-box", "--config", str(good), "--check"])
+    assert ok.exit_code == 0 and "OK — counter 3, pins 17, 27, 22, LED 23" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('counter = 0\ncolour = "red"\n[pins]\nvery_satisfied = 17\nsatisfied = 17\nunsatisfied = 40\n',
+                   encoding="utf-8")
+    refused = runner.invoke(main, ["rating-box", "--config", str(bad), "--check"])
+    assert refused.exit_code == 2
+    for line in (f"{bad}: counter: Input should be greater than or equal to 1", f"{bad}: colour: unknown key",
+                 f"{bad}: pins.unsatisfied: Input should be less than or equal to 27"):
+        assert line in refused.output, refused.output
+    flags = runner.invoke(main, ["rating-box", "--counter", "2", "--pins", "5,6,6", "--check"])
+    assert flags.exit_code == 2 and "pins.unsatisfied: GPIO 6 is already used by pins.satisfied" in flags.output

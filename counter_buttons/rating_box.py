@@ -5,7 +5,7 @@ to the hall server with a button-box token for that counter. When a ticket finis
 LED lights; the first press rates that ticket (``POST /api/v1/counters/{n}/rating``), the LED
 flashes twice to thank, and further presses do nothing until the next ticket finishes::
 
-    from hall_server.citizen.rating_box import RatingBox, RatingPins
+    from counter_buttons.rating_box import RatingBox, RatingPins
 
     box = RatingBox("http://192.168.1.10:8080", token, counter=3,
                     pins=RatingPins(very_satisfied=17, satisfied=27, unsatisfied=22, led=23))
@@ -25,24 +25,37 @@ refused    3 × (0.06 s on / 0.12 s off)         the server refused it (too late
 A press while nothing waits for a rating, or while the previous press is still being sent,
 is ignored. The window (3 minutes by default) comes from the server.
 
-Run it as ``python -m hall_server.citizen.rating_box --server URL --counter 3 --pins 17,27,22
---led 23`` with the token in the environment variable ``MOTCUA_DEVICE_TOKEN``.
+Run it as ``motcua rating-box --config /etc/motcua/rating.toml`` (or ``python -m
+counter_buttons.rating_box``, which loads less), with the token in the file or in
+``MOTCUA_DEVICE_TOKEN``; the device file (read like every device file, by
+:mod:`device_link.config`)::
+
+    server = "http://192.168.1.10:8080"
+    counter = 3
+    [pins]
+    very_satisfied = 17
+    satisfied = 27
+    unsatisfied = 22
+    led = 23
+
+The server side (which ticket may be rated, the figures) is ``hall_server/citizen/rating.py``;
+this program only talks to it through :mod:`device_link`.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-import requests
 from gpiozero import LED, Button
+from pydantic import BaseModel, ConfigDict, Field
 
-from counter_buttons.client import HallLink
+from device_link.config import check_model, load_device_file
+from device_link.link import DeviceLink, Offline
 
 log = logging.getLogger(__name__)
 LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
@@ -71,8 +84,6 @@ class RatingBox:
     def __init__(self, server: str, token: str, counter: int, pins: RatingPins, *, pin_factory=None,
                  pull_up: bool = True, bounce_seconds: float | None = 0.05, timeout: float = 5.0,
                  reconnect_min: float = 0.5, window_seconds: float = 180.0):
-        self.server = server.rstrip("/")
-        self.token = token
         self.counter = counter
         self.timeout = timeout
         self.window_seconds = window_seconds
@@ -80,8 +91,6 @@ class RatingBox:
         self.last_answer: tuple[int, dict] | None = None  # (status, body) of the last rating sent
         self._lock = threading.Lock()
         self._in_flight = False
-        self._http = requests.Session()
-        self._http.headers["Authorization"] = f"Bearer {token}"
         self.buttons: dict[str, Button] = {}
         self.led: LED | None = None
         try:
@@ -95,8 +104,9 @@ class RatingBox:
             self._close_devices()
             raise
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rating")
-        self.link = HallLink(server, token, on_event=self._on_event, on_connection=self._on_connection,
-                             reconnect_min=reconnect_min, name=f"rating-{counter}")
+        self.link = DeviceLink(server, token, name=f"rating-{counter}", on_event=self._on_event,
+                               on_connection=self._on_connection, reconnect_min=reconnect_min,
+                               connect_timeout=timeout)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> "RatingBox":
@@ -107,7 +117,6 @@ class RatingBox:
         self.link.stop()
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._close_devices()
-        self._http.close()
 
     def __enter__(self):
         return self.start()
@@ -135,20 +144,16 @@ class RatingBox:
 
     def _fetch_pending(self) -> None:
         try:
-            resp = self._http.get(f"{self.server}/api/v1/counters/{self.counter}/rating", timeout=self.timeout)
-        except requests.RequestException as exc:
+            status, body = self.link.rest("GET", f"/counters/{self.counter}/rating", timeout=self.timeout)
+        except Offline as exc:
             log.warning("counter %d: cannot ask for a ticket to rate: %s", self.counter, exc)
             return
-        if resp.status_code != 200:
-            log.error("counter %d: the server refused the rating box (%d): %s", self.counter, resp.status_code,
-                      resp.text[:200])
+        if status != 200:
+            log.error("counter %d: the server refused the rating box (%d): %s", self.counter, status, str(body)[:200])
             return
-        body = resp.json()
         self.window_seconds = float(body.get("window_seconds", self.window_seconds))
         ticket = body.get("ticket")
         if ticket:
-            from datetime import datetime, timezone
-
             left = (datetime.fromisoformat(ticket["expires_at"]) - datetime.now(timezone.utc)).total_seconds()
             self._expect(ticket["id"], ticket["code"], left)
 
@@ -195,10 +200,9 @@ class RatingBox:
     def _send(self, pending: _Pending, level: str) -> tuple[int, dict]:
         try:
             try:
-                resp = self._http.post(f"{self.server}/api/v1/counters/{self.counter}/rating",
-                                       json={"ticket": pending.ticket, "rating": level}, timeout=self.timeout)
-                answer = (resp.status_code, resp.json() if resp.content else {})
-            except (requests.RequestException, ValueError) as exc:
+                answer = self.link.rest("POST", f"/counters/{self.counter}/rating",
+                                        json={"ticket": pending.ticket, "rating": level}, timeout=self.timeout)
+            except Offline as exc:
                 answer = (0, {"error": "network", "message": str(exc)})
             self.last_answer = answer
             status, body = answer
@@ -219,33 +223,50 @@ class RatingBox:
             self.led.blink(on_time=on, off_time=off, n=n, background=True)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hall_server.citizen.rating_box",
-                                     description="A three-button satisfaction rating box at one counter.")
-    parser.add_argument("--server", required=True, help="the hall server, e.g. http://192.168.1.10:8080")
-    parser.add_argument("--counter", type=int, required=True, help="the counter this box stands at")
-    parser.add_argument("--pins", required=True,
-                        help="BCM pins of the buttons very satisfied, satisfied, unsatisfied, e.g. 17,27,22")
-    parser.add_argument("--led", type=int, default=None, help="BCM pin of the LED (optional)")
-    args = parser.parse_args(argv)
-    token = os.environ.get("MOTCUA_DEVICE_TOKEN", "")
-    if len(token) < 16:
-        parser.error("set MOTCUA_DEVICE_TOKEN to the button-box token of this counter (from the hall file)")
-    try:
-        very, ok, bad = (int(p) for p in args.pins.split(","))
-    except ValueError:
-        parser.error("--pins takes three pin numbers separated by commas, e.g. 17,27,22")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    box = RatingBox(args.server, token, args.counter, RatingPins(very, ok, bad, args.led))
-    box.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        box.close()
-    return 0
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class RatingFilePins(_Model):
+    very_satisfied: int = Field(ge=2, le=27)
+    satisfied: int = Field(ge=2, le=27)
+    unsatisfied: int = Field(ge=2, le=27)
+    led: int | None = Field(default=None, ge=2, le=27)
+
+
+class RatingFile(_Model):
+    """The rating box's device file."""
+
+    server: str | None = Field(default=None, pattern=r"^https?://[^/\s]+")
+    token: str | None = Field(default=None, min_length=1)
+    counter: int = Field(ge=1, le=999)
+    pins: RatingFilePins
+
+
+def _cross_check(config: RatingFile) -> list[str]:
+    used: dict[int, str] = {}
+    problems = []
+    for name in ("very_satisfied", "satisfied", "unsatisfied", "led"):
+        pin = getattr(config.pins, name)
+        if pin is None:
+            continue
+        if pin in used:
+            problems.append(f"pins.{name}: GPIO {pin} is already used by pins.{used[pin]}")
+        used.setdefault(pin, name)
+    return problems
+
+
+def parse_rating_file(data: dict, source: str = "<rating box>") -> RatingFile:
+    """Check a parsed rating box file; :class:`~device_link.config.DeviceConfigError` lists every problem."""
+    return check_model(RatingFile, data, source, cross_check=_cross_check)
+
+
+def load_rating_file(path) -> RatingFile:
+    """Read and check a rating box file (TOML)."""
+    return load_device_file(path, parse_rating_file)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from .cli import rating_box
+
+    rating_box(prog_name="python -m counter_buttons.rating_box")
