@@ -36,7 +36,9 @@ from pathlib import Path
 import psutil
 import requests
 
-from tests.live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
+from hall_server.testing import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
+
+from .record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS_BY_COUNTER = {1: "DD", 3: "HT", 5: "KD", 6: "LD", 7: "GD", 8: "NN"}
@@ -249,4 +251,4 @@ def main() -> dict:
 if __name__ == "__main__":
     result = main()
     print(json.dumps(result, indent=2))
-    Path(__file__).with_name("results").joinpath("board.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("board", result)

@@ -29,7 +29,9 @@ from gpiozero.pins.mock import MockFactory
 import counter_buttons
 from counter_buttons.box import ButtonBox
 from counter_buttons.config import parse_box
-from tests.live import BUTTONS_1, KIOSK, LiveServer
+from hall_server.testing import BUTTONS_1, KIOSK, LiveServer
+
+from .record import write_result
 
 ROOT = Path(counter_buttons.__file__).resolve().parent.parent
 BOX = {"counters": [{"number": 1, "next": 17, "recall": 27, "no_show": 22, "finish": 23, "led": 24}]}
@@ -111,6 +113,4 @@ def main(rounds: int = 300) -> dict:
 if __name__ == "__main__":
     result = main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
     print(json.dumps(result, indent=2))
-    results = Path(__file__).with_name("results")
-    if results.is_dir():
-        results.joinpath("buttons_latency.json").write_text(json.dumps(result, indent=2))
+    write_result("buttons_latency", result)

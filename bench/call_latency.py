@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import platform
+import os
 import statistics
 import sys
 import tempfile
@@ -21,11 +21,11 @@ from pathlib import Path
 import aiohttp
 import socketio
 
-from tests.live import LiveServer
+from hall_server.testing import LiveServer
 
 from .halls import big_hall
+from .record import write_result
 
-import os
 COUNTERS, DISPLAYS, BOXES = 100, 20, 10
 PHONES = int(os.environ.get("BENCH_PHONES", "500"))
 # Seconds between presses. 0.2 s = 5 calls/s, five times the call rate of a 100-counter hall
@@ -115,8 +115,6 @@ async def _run(server: LiveServer, rounds: int) -> dict:
         "max_ms": round(latencies[-1], 2),
         "ack_p50_ms": round(statistics.median(acks), 2),
         "ack_p99_ms": round(statistics.quantiles(acks, n=100)[98], 2),
-        "machine": f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}",
-        "python": sys.version.split()[0],
     }
 
 
@@ -145,4 +143,4 @@ def _phones(url: str, tracking: list[str], ready, stop) -> None:
 if __name__ == "__main__":
     result = asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 300))
     print(json.dumps(result, indent=2))
-    Path(__file__).with_name("results").joinpath("call_latency.json").write_text(json.dumps(result, indent=2))
+    write_result("call_latency", result)

@@ -8,8 +8,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.crash_harness import check, run
-from tests.live import LiveServer
+from hall_server.testing import LiveServer
+from hall_server.testing.crash import check, run
+
+from .record import write_result
 
 
 def main(kills: int = 30) -> dict:
@@ -24,4 +26,4 @@ def main(kills: int = 30) -> dict:
 if __name__ == "__main__":
     out = main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
     print(json.dumps(out, indent=2))
-    Path(__file__).with_name("results").joinpath("crash.json").write_text(json.dumps(out, indent=2))
+    write_result("crash", out)

@@ -32,8 +32,10 @@ from pathlib import Path
 import psutil
 import requests
 
-from tests.fake_printer import FakePrinter
-from tests.live import KIOSK, LiveServer
+from hall_server.testing import KIOSK, LiveServer
+from ticket_printer.testing import FakePrinter
+
+from .record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESSES = int(os.environ.get("BENCH_PRESSES", "50"))
@@ -169,5 +171,4 @@ def _installed(module: str) -> bool:
 if __name__ == "__main__":
     figures = main()
     print(json.dumps(figures, indent=2, ensure_ascii=False))
-    out = Path(__file__).with_name("results") / "dispenser.json"
-    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_result("dispenser", figures)

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import platform
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +24,9 @@ from hall_server.config import DEMO_HALL, load_hall
 from hall_server.engine import IssueTicket
 from hall_server.service import HallService
 from hall_server.store import Store
-from tests.live import KIOSK, LiveServer
+from hall_server.testing import KIOSK, LiveServer
+
+from .record import write_result
 
 FIELDS = ["DD", "HT", "CT", "KD", "XD", "LD", "MT", "NN", "GT", "GD", "YT", "VH", "TG", "NC", "BT", "KN"]
 
@@ -87,8 +86,6 @@ def main() -> dict:
         "benchmark": "issue_throughput",
         "service": service_rate(),
         "http": http_rate(),
-        "machine": f"{platform.machine()} cores={os.cpu_count()}",
-        "python": sys.version.split()[0],
     }
     return result
 
@@ -96,4 +93,4 @@ def main() -> dict:
 if __name__ == "__main__":
     out = main()
     print(json.dumps(out, indent=2))
-    Path(__file__).with_name("results").joinpath("issue_throughput.json").write_text(json.dumps(out, indent=2))
+    write_result("issue_throughput", out)

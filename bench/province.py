@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -30,7 +29,9 @@ from hall_server.config import parse_hall
 from hall_server.engine import CallNext, Finish, IssueTicket
 from hall_server.service import HallService
 from hall_server.store import Store
-from tests.live import BUTTONS_1, DISPLAY, KIOSK, LiveServer
+from hall_server.testing import BUTTONS_1, DISPLAY, KIOSK, LiveServer
+
+from .record import write_result
 
 PG = os.environ.get("MOTCUA_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("MOTCUA_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -147,7 +148,6 @@ def province_day(centres: int = 100, counters: int = 20, tickets_per_centre: int
 
 
 if __name__ == "__main__":
-    out = {"benchmark": "province", "processes": processes(), "day": province_day(),
-           "machine": f"cores={os.cpu_count()}", "python": sys.version.split()[0]}
+    out = {"benchmark": "province", "processes": processes(), "day": province_day()}
     print(json.dumps(out, indent=2))
-    Path(__file__).with_name("results").joinpath("province.json").write_text(json.dumps(out, indent=2))
+    write_result("province", out)

@@ -5,8 +5,6 @@ the hall is rebuilt from the database — how long until it serves again, and is
 """
 
 import json
-import os
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -17,7 +15,9 @@ from hall_server.config import load_hall
 from hall_server.engine import CallNext, Finish, IssueTicket
 from hall_server.service import HallService
 from hall_server.store import Store
-from tests.live import LiveServer
+from hall_server.testing import LiveServer
+
+from .record import write_result
 
 FIELDS = ["DD", "HT", "CT", "KD", "XD", "LD", "MT", "NN", "GT", "GD", "YT", "VH", "TG", "NC", "BT", "KN"]
 
@@ -56,11 +56,10 @@ def main(tickets: int = 10_000) -> dict:
     server.stop()
     return {"benchmark": "restart", "tickets": tickets, "fill_seconds": round(fill, 1),
             "rebuild_seconds": round(rebuild, 3), "identical": identical,
-            "process_start_to_serving_seconds": round(serving, 2), "machine": f"cores={os.cpu_count()}",
-            "python": sys.version.split()[0]}
+            "process_start_to_serving_seconds": round(serving, 2)}
 
 
 if __name__ == "__main__":
     out = main()
     print(json.dumps(out, indent=2))
-    Path(__file__).with_name("results").joinpath("restart.json").write_text(json.dumps(out, indent=2))
+    write_result("restart", out)

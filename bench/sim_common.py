@@ -6,15 +6,11 @@ docs/simulation.md) and its plots as ``docs/images/sim-*.png``.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import time
 from multiprocessing import Pool
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 IMAGES = ROOT / "docs" / "images"
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
 
@@ -28,12 +24,3 @@ def pmap(fn, items):
         return pool.map(fn, items)
 
 
-def save(name: str, result: dict) -> Path:
-    """Write ``bench/results/{name}.json`` with the machine it ran on."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "platform": platform.platform()},
-              "date": time.strftime("%Y-%m-%d"), **result}
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    return path

@@ -26,7 +26,8 @@ from hall_server.sim.report import comparison_table, plot_comparison
 from hall_server.sim.runner import profile_arrivals, run_days, weekdays
 from hall_server.sim.summary import summarise
 
-from .sim_common import IMAGES, ROOT, pmap, save
+from .record import write_result
+from .sim_common import IMAGES, ROOT, pmap
 
 SEED = 9
 DAYS = int(os.environ.get("BENCH_DAYS", "250"))
@@ -95,4 +96,4 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    print(save("sim_dispatch", main()))
+    print(write_result("sim_dispatch", main()))

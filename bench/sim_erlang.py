@@ -17,7 +17,8 @@ import time
 
 from hall_server.sim.theory import METRICS, check_point
 
-from .sim_common import IMAGES, pmap, save
+from .record import write_result
+from .sim_common import IMAGES, pmap
 
 SEED = 20250303
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -89,4 +90,4 @@ def main() -> dict:
 
 if __name__ == "__main__":
     result = main()
-    print(save("sim_erlang_quick" if QUICK else "sim_erlang", result))
+    print(write_result("sim_erlang_quick" if QUICK else "sim_erlang", result))

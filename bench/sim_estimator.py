@@ -32,7 +32,8 @@ from hall_server.queueing.profile import SMALL_HALL
 from hall_server.sim.runner import profile_arrivals, run_days, weekdays
 
 from .halls import big_hall
-from .sim_common import IMAGES, ROOT, pmap, save
+from .record import write_result
+from .sim_common import IMAGES, ROOT, pmap
 
 SEED = 5
 DAYS = int(os.environ.get("BENCH_DAYS", "250"))
@@ -148,4 +149,4 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    print(save("sim_estimator", main()))
+    print(write_result("sim_estimator", main()))

@@ -31,7 +31,8 @@ from hall_server.sim.simulator import Shift
 from hall_server.sim.staffing import LiveStaffing, plan_shifts
 from hall_server.sim.summary import summarise
 
-from .sim_common import IMAGES, ROOT, pmap, save
+from .record import write_result
+from .sim_common import IMAGES, ROOT, pmap
 
 SEED = 17
 DAYS = int(os.environ.get("BENCH_DAYS", "250"))
@@ -180,4 +181,4 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    print(save("sim_staffing", main()))
+    print(write_result("sim_staffing", main()))

@@ -18,11 +18,11 @@ import pytest
 from audio.announce import announcement_clips
 from audio.clips import build_library
 from hall_server.config import DEMO_HALL, load_hall
+from hall_server.testing import LiveServer
 from hall_server.web import create_app
 from hall_server.web.announce import ClipStore, NotReady
 
 from .conftest import need
-from .live import LiveServer
 
 CONFIG = load_hall(DEMO_HALL)
 TEMPLATE = CONFIG.centre.announcement

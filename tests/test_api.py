@@ -3,10 +3,10 @@
 import jsonschema
 import pytest
 
+from hall_server.testing import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK
 from hall_server.web import create_app
 from hall_server.web.api import ENDPOINTS
 
-from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK
 from .conftest import Clock
 
 

@@ -17,9 +17,9 @@ from hall_server.citizen import schema as cs
 from hall_server.citizen.booking import ALPHABET, BookingDesk, BookingError, normalize_code
 from hall_server.citizen.settings import BookingSettings
 from hall_server.engine import CallNext, Finish, Hall, IssueTicket
+from hall_server.testing import BUTTONS_1, KIOSK
 
 from .conftest import T0, need
-from .live import BUTTONS_1, KIOSK
 from .test_api import conforms
 
 TOMORROW = "2026-11-27"  # a Friday

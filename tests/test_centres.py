@@ -8,9 +8,8 @@ import requests
 import socketio
 
 from hall_server.config import DEMO_HALL
+from hall_server.testing import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 from hall_server.web.api import ENDPOINTS
-
-from .live import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 
 B_TOKEN = "second-centre-{}-token-0001"
 

@@ -16,10 +16,9 @@ import requests
 from sqlalchemy import create_engine, select
 
 from hall_server.citizen import schema as cs
+from hall_server.testing import BUTTONS_1, KIOSK, LiveServer
 
-from .conftest import need
-from .live import BUTTONS_1, KIOSK, LiveServer
-from .conftest import wait_until
+from .conftest import need, wait_until
 from .test_notify import Gateway
 from .test_pages_browser import Pages
 

@@ -4,7 +4,8 @@ with the waiting count changing live when the kiosk issues a ticket."""
 import pytest
 import requests
 
-from .live import KIOSK, LiveServer
+from hall_server.testing import KIOSK, LiveServer
+
 from .test_pages_browser import Pages, browser, login_counter, wait_live  # noqa: F401
 
 pytestmark = pytest.mark.browser

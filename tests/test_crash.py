@@ -1,7 +1,7 @@
 """Killed mid-morning with nothing lost (the short version; bench/crash.py runs the long one)."""
 
-from .crash_harness import check, run
-from .live import LiveServer
+from hall_server.testing import LiveServer
+from hall_server.testing.crash import check, run
 
 
 def test_sigkill_during_a_busy_morning_loses_nothing(tmp_path):

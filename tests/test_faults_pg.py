@@ -7,9 +7,8 @@ import threading
 import pytest
 
 from hall_server.config import DEMO_HALL, load_hall
+from hall_server.testing import KIOSK
 from hall_server.web import create_app
-
-from .live import KIOSK
 
 pytestmark = pytest.mark.postgres
 

@@ -9,9 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from hall_server.config import DEMO_HALL, load_hall
+from hall_server.testing import BUTTONS_1, KIOSK
 from hall_server.web import create_app
-
-from .live import BUTTONS_1, KIOSK
 
 _tmp = Path(tempfile.mkdtemp(prefix="motcua-fuzz-"))
 app = create_app(load_hall(DEMO_HALL), f"sqlite:///{_tmp / 'hall.db'}", secret_key="fuzz", rate_limit="100000/minute")

@@ -7,7 +7,7 @@ import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .live import BUTTONS_1, KIOSK, LiveServer
+from hall_server.testing import BUTTONS_1, KIOSK, LiveServer
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=30),

@@ -1,11 +1,11 @@
 """The touch kiosk on a dispenser says in Vietnamese when its printer fails, and stops when it recovers."""
 
+import pytest
 import socketio
 
-from .live import KIOSK, LiveServer
-from .test_pages_browser import browser  # noqa: F401  (the shared chromium fixture)
+from hall_server.testing import KIOSK, LiveServer
 
-import pytest
+from .test_pages_browser import browser  # noqa: F401  (the shared chromium fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 import socketio
 
-from .live import BUTTONS_1, DISPLAY, KIOSK, LiveServer
+from hall_server.testing import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 import requests
 
+from hall_server.testing import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
+
 from .conftest import need
-from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 from .test_live import Listener
 
 REDIS_URL = os.environ.get("MOTCUA_REDIS_URL", "redis://127.0.0.1:6379/0")

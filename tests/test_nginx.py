@@ -10,8 +10,9 @@ import pytest
 import requests
 import socketio
 
+from hall_server.testing import BUTTONS_1, DISPLAY, KIOSK, LiveServer, free_port
+
 from .conftest import ROOT, need
-from .live import BUTTONS_1, DISPLAY, KIOSK, LiveServer, free_port
 from .test_multiprocess import REDIS_URL, redis_problem
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -26,9 +26,9 @@ from hall_server.config import ConfigError
 from hall_server.engine import CallNext, IssueTicket
 from hall_server.service import HallService
 from hall_server.store import Store
+from hall_server.testing import BUTTONS_1, KIOSK, free_port
 
 from .conftest import T0, Clock, need, wait_until
-from .live import BUTTONS_1, KIOSK, free_port
 
 CENTRE = "Trung tâm Phục vụ hành chính công xã Hòa An"
 

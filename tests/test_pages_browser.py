@@ -14,8 +14,9 @@ import time
 import pytest
 import requests
 
+from hall_server.testing import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
+
 from .conftest import ROOT, need
-from .live import BUTTONS_1, BUTTONS_2, KIOSK, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -21,13 +21,7 @@ from ticket_printer.printer import (
     error_for_status,
 )
 from ticket_printer.render import example_ticket_info, render_ticket
-
-try:
-    from fake_printer import (FakePrinter, count_cuts, decode_raster, free_port, parse_escpos,
-                              stack_images)
-except ImportError:  # tests/ imported as a package
-    from tests.fake_printer import (FakePrinter, count_cuts, decode_raster, free_port,
-                                    parse_escpos, stack_images)
+from ticket_printer.testing import FakePrinter, count_cuts, decode_raster, free_port, parse_escpos, stack_images
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy import event
 
 from hall_server.config import DEMO_HALL, load_hall, parse_hall
+from hall_server.testing import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 from hall_server.web import create_app
 from hall_server.web.api import ENDPOINTS
-
-from .live import BUTTONS_1, DISPLAY, KIOSK, LiveServer
 
 # The policy, written out independently of the code: (role, command) -> allowed.
 # Counter commands are tested at counter 1 (the officer's seat, one of box 1's counters) and

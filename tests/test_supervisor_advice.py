@@ -1,9 +1,9 @@
 """The supervisor console's live staffing advice: concrete moves when a field's queue grows."""
 
 from hall_server.config import DEMO_HALL, load_hall
+from hall_server.testing import KIOSK
 from hall_server.web import create_app
 
-from .live import KIOSK
 from .conftest import Clock
 
 

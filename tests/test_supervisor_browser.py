@@ -24,15 +24,22 @@ from sqlalchemy import event
 
 from hall_server.config import DEMO_HALL, load_hall
 from hall_server.engine import (
-    AssignOfficer, CallNext, Cancel, CloseCounter, Finish, IssueTicket, NoShow, StartServing, Transfer,
+    AssignOfficer,
+    CallNext,
+    Cancel,
+    CloseCounter,
+    Finish,
+    IssueTicket,
+    NoShow,
+    StartServing,
+    Transfer,
 )
 from hall_server.service import HallService
 from hall_server.store import Store
+from hall_server.testing import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
 
-from .conftest import ROOT, T0
-from .live import BUTTONS_1, BUTTONS_2, DISPLAY, KIOSK, LiveServer
+from .conftest import ROOT, T0, Clock
 from .test_reports import two_days
-from .conftest import Clock
 
 pytestmark = pytest.mark.browser
 
