@@ -736,3 +736,18 @@ def test_the_boards_text_table_agrees_with_the_webs():
     board_only = {k for k in TEXT if k not in i18n.TEXT and not k.startswith("weekday_")}
     assert board_only == {"connecting", "refused", "unreachable"}, "a new board text: add it to the web's table too?"
     assert [(TEXT[f"weekday_{d}"]["vi"], TEXT[f"weekday_{d}"]["en"]) for d in range(7)] == list(WEEKDAYS)
+
+
+def test_a_board_file_is_read_like_every_device_file(tmp_path):
+    from display_board.cli import board as board_command
+    from display_board.cli import parse_board_file
+
+    bad = tmp_path / "board.toml"
+    bad.write_text('server = "ftp://x"\nlang = "fr"\nsize = "12x5"\ncolour = 1\n', encoding="utf-8")
+    result = CliRunner().invoke(board_command, ["--config", str(bad)])
+    assert result.exit_code == 2
+    for line in ("server: String should match", "lang: String should match", "size: '12x5' is not a size",
+                 "colour: unknown key"):
+        assert f"{bad}: {line}" in result.output, result.output
+    good = parse_board_file({"server": "http://10.0.0.2:8080", "lang": "en", "size": "1280x720", "sound": False})
+    assert (good.lang, good.size, good.sound, good.min_show) == ("en", "1280x720", False, 4.0)
