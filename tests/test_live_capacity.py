@@ -184,3 +184,32 @@ def test_reserved_event_names_from_a_client_are_refused_and_change_nothing(tmp_p
         time.sleep(0.5)
         alerts = requests.get(server.url + "/api/v1/snapshot", timeout=5).json()["alerts"]
         assert [a for a in alerts if a["id"] == "offline:buttons-1"], "a real disconnect raises the device-offline alert"
+
+
+def test_serve_says_when_the_open_files_limit_is_below_the_connection_cap(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    from hall_server.testing import free_port
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hall_server", "serve", "--db", f"sqlite:///{tmp_path / 'h.db'}",
+                             "--port", str(port), "--max-connections", "5000"],
+                            preexec_fn=low_limit, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**__import__("os").environ, "MOTCUA_INSTANCE": str(tmp_path / "instance")})
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Stop with Ctrl-C" in line:
+                break
+        out = "".join(lines)
+        assert "the open-files limit is 1024 (hard limit 1024), below the 5500 live connections" in out, out
+        assert "LimitNOFILE" in out
+    finally:
+        proc.terminate()
+        proc.wait(10)

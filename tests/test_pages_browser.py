@@ -487,3 +487,29 @@ def test_layout_fits_tv_touch_screen_and_phone(pages, server):
     phone = login_counter(pages, width=360, height=640)
     phone.locator("#counter-status", has_text="Đang mở").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth + 1")
+
+
+def test_a_full_server_says_so_in_vietnamese_and_the_page_gets_in_when_there_is_room(browser, tmp_path):
+    """Past the connection cap the phone page shows the overload sentence, then connects by itself."""
+    import socketio
+
+    env = {"MOTCUA_MAX_CONNECTIONS": "1", "MOTCUA_RESERVED_CONNECTIONS": "5"}
+    with LiveServer(tmp_path, extra_env=env) as full:
+        filler = socketio.Client(reconnection=False)  # the one public connection this server takes
+        filler.connect(full.url, transports=["websocket"], wait_timeout=10)
+        pages = Pages(browser, full)
+        try:
+            mine = issue(full, "HT")
+            page = pages.open(f"/t/{mine['tracking_id']}", 390, 844, is_mobile=True, has_touch=True)
+            page.locator("#track-code", has_text=mine["code"]).wait_for()  # the REST part still answers
+            banner = page.locator("#offline")
+            banner.wait_for(state="visible")
+            assert banner.inner_text() == "Hệ thống đang quá tải, vui lòng thử lại sau"
+            shot(page, "page-ticket-overloaded.png")
+            filler.disconnect()
+            banner.wait_for(state="hidden", timeout=15000)  # the page retried after its back-off
+            assert api(full, "POST", "/counters/3/call-next", BUTTONS_1).json()["ticket"]["code"] == mine["code"]
+            page.locator("#track-called").wait_for(state="visible", timeout=3000)  # and it is live again
+        finally:
+            pages.close()
+        assert pages.unexpected_errors() == []
