@@ -82,7 +82,8 @@ def build(engine, out, template, voice, speed, sample_rate, force) -> None:
 @click.argument("counter")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the announcement to this WAV file instead of playing it.")
-@click.option("--mode", type=_MODE, default="number", show_default=True, help="Read the ticket number whole or digit by digit.")
+@click.option("--mode", type=_MODE, default="number", show_default=True,
+              help="Read the ticket number whole or digit by digit.")
 @click.option("--recall", is_flag=True, help="Speak the announcement twice.")
 @click.option("--template", default=None, help="Override the template the library was built for.")
 @_friendly_errors

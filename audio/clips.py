@@ -23,9 +23,9 @@ import json
 import os
 import threading
 from array import array
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import pcm
 from .announce import DEFAULT_TEMPLATE, ClipSpec, parse_template, required_clips
@@ -224,7 +224,8 @@ class ClipLibrary:
         return pcm.wav_bytes(self.assemble_samples(keys, gap_ms=gap_ms), self.sample_rate)
 
 
-def assemble(library_dir: str | os.PathLike | ClipLibrary, clip_keys: Iterable[str], *, gap_ms: float = DEFAULT_GAP_MS) -> bytes:
+def assemble(library_dir: str | os.PathLike | ClipLibrary, clip_keys: Iterable[str], *,
+             gap_ms: float = DEFAULT_GAP_MS) -> bytes:
     """Concatenate clips of a library into one WAV (RIFF bytes).
 
     ::

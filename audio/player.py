@@ -30,8 +30,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .announce import announcement_clips
 from .clips import DEFAULT_GAP_MS, ClipLibrary, MissingClipError
@@ -334,7 +335,7 @@ class AnnouncementQueue:
                 break
         self.backend.close()
 
-    def __enter__(self) -> "AnnouncementQueue":
+    def __enter__(self) -> AnnouncementQueue:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -39,8 +39,8 @@ def run(names: list[str]) -> int:
         print(f"== bench.{name}", flush=True)
         started = time.monotonic()
         code = subprocess.call([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent)
-        print(f"== bench.{name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {time.monotonic() - started:.0f} s",
-              flush=True)
+        outcome = "ok" if code == 0 else f"FAILED (exit {code})"
+        print(f"== bench.{name}: {outcome} in {time.monotonic() - started:.0f} s", flush=True)
         if code != 0:
             failed.append(name)
     if failed:

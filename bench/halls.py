@@ -24,7 +24,8 @@ def big_hall(path: Path, counters: int = 100, displays: int = 20, boxes: int = 1
     per_box = counters // boxes
     for b in range(boxes):
         nums = ", ".join(str(n) for n in range(b * per_box + 1, (b + 1) * per_box + 1))
-        lines.append(f'[[devices]]\nid = "box{b}"\nkind = "button_box"\ntoken = "bench-box-token-{b:04d}"\ncounters = [{nums}]\n')
+        lines.append(f'[[devices]]\nid = "box{b}"\nkind = "button_box"\ntoken = "bench-box-token-{b:04d}"\n'
+                     f'counters = [{nums}]\n')
     for d in range(displays):
         lines.append(f'[[devices]]\nid = "display{d}"\nkind = "display"\ntoken = "bench-display-token-{d:04d}"\n')
     lines.append('[[devices]]\nid = "kiosk"\nkind = "dispenser"\ntoken = "bench-kiosk-token-0000"\n')

@@ -76,7 +76,7 @@ async def _latency(display_url: str, call_url: str, rounds: int = 40) -> list[fl
     out = []
     async with aiohttp.ClientSession() as http:
         box = {"Authorization": f"Bearer {BUTTONS_1}"}
-        for i in range(rounds):
+        for _ in range(rounds):
             await http.post(call_url + "/api/v1/counters/1/finish", headers=box)
             t0 = time.perf_counter()
             async with http.post(call_url + "/api/v1/counters/1/call-next", headers=box) as r:
@@ -104,7 +104,8 @@ def processes() -> list[dict]:
             issued = asyncio.run(_issue_load(urls, 10))
             rate = issued / (time.perf_counter() - t0)
             lat = sorted(asyncio.run(_latency(urls[0], urls[-1])))
-            results.append({"processes": n, "issue_per_s": round(rate), "call_to_display_p50_ms": round(lat[len(lat) // 2], 1),
+            results.append({"processes": n, "issue_per_s": round(rate),
+                            "call_to_display_p50_ms": round(lat[len(lat) // 2], 1),
                             "call_to_display_p99_ms": round(statistics.quantiles(lat, n=100)[98], 1)})
         finally:
             for s in servers:

@@ -148,7 +148,7 @@ def main() -> dict:
         baseline_week = peak_baseline_hours(plans)
         rows = {m: r for h, m, r, _ in done if h == hall}
         b = rows["baseline"]
-        for m, r in rows.items():
+        for r in rows.values():
             r["scheduled_ratio_to_baseline"] = round(r["scheduled_counter_hours_per_day"]
                                                      / b["scheduled_counter_hours_per_day"], 3)
             r["officer_hours_ratio_to_baseline"] = round(r["officer_hours_per_day"] / b["officer_hours_per_day"], 3)

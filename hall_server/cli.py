@@ -114,7 +114,8 @@ def staff_hash(password: str) -> None:
               help="Public live connections (phones, pages) per process; past it they are refused at once "
                    "[default: $MOTCUA_MAX_CONNECTIONS or 10000].")
 @click.option("--reserved-connections", default=None, type=int,
-              help="Connections above the cap kept for devices and staff [default: $MOTCUA_RESERVED_CONNECTIONS or 500].")
+              help="Connections above the cap kept for devices and staff "
+                   "[default: $MOTCUA_RESERVED_CONNECTIONS or 500].")
 @click.option("--connects-per-minute", default=None, type=int,
               help="New live connections per client address per minute [default: $MOTCUA_CONNECTS_PER_MINUTE or 300].")
 @click.option("--redis", "message_queue", default=None, help="Redis URL for Socket.IO fan-out across processes.")

@@ -267,7 +267,8 @@ def _cross_check(raw: HallFile) -> list[str]:
                 errors.append(f"counters[{i}].officer: unknown officer {counter.officer!r}")
             elif counter.officer in seated:
                 errors.append(
-                    f"counters[{i}].officer: officer {counter.officer!r} is already seated at counter {seated[counter.officer]}"
+                    f"counters[{i}].officer: officer {counter.officer!r} is already seated at counter "
+                    f"{seated[counter.officer]}"
                 )
             else:
                 seated[counter.officer] = counter.number

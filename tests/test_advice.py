@@ -18,8 +18,8 @@ from hall_server.queueing.advice import (
     demand_from_history,
     forecast,
     groups_from_hall,
-    plan_day,
     peak_baseline_hours,
+    plan_day,
     present_by_group,
     share_so_far,
 )

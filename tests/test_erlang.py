@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hall_server.queueing import erlang
 from hall_server.queueing.erlang import (
     erlang_b,
     erlang_c,

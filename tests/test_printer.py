@@ -312,7 +312,7 @@ def test_dummy_printer(ticket_576):
 
 def test_dummy_output_only_for_dummy(fake):
     with pytest.raises(TypeError):
-        TicketPrinter(fake.config()).dummy_output
+        _ = TicketPrinter(fake.config()).dummy_output
 
 
 def test_file_printer(tmp_path, ticket_384):

@@ -30,8 +30,19 @@ import pytest
 from click.testing import CliRunner
 
 from hall_server.engine import (
-    AssignOfficer, CallNext, Cancel, Finish, Hall, IssueTicket, NoShow, OpenCounter, PauseCounter, Recall,
-    SetCounterFields, StartServing, Transfer,
+    AssignOfficer,
+    CallNext,
+    Cancel,
+    Finish,
+    Hall,
+    IssueTicket,
+    NoShow,
+    OpenCounter,
+    PauseCounter,
+    Recall,
+    SetCounterFields,
+    StartServing,
+    Transfer,
 )
 from hall_server.reports import charts, export, figures
 from hall_server.reports.alerts import AlertSettings, wait_alerts
@@ -39,8 +50,7 @@ from hall_server.reports.figures import Period, ReportError
 from hall_server.service import Actor, HallService
 from hall_server.store import Store
 
-from .conftest import T0
-from .conftest import Clock
+from .conftest import T0, Clock
 
 SUPERVISOR = Actor("giamsat", "supervisor")
 THU = date(2026, 11, 26)

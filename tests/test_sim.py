@@ -76,7 +76,9 @@ def test_same_seed_same_days_other_seed_other_days(small):
     a = run_days(small, profile_arrivals(profile, days, seed=42))
     b = run_days(small, profile_arrivals(profile, days, seed=42))
     c = run_days(small, profile_arrivals(profile, days, seed=43))
-    waits = lambda rs: [(t.field, round(t.issued, 9), round(t.wait, 9)) for r in rs for t in r.tickets]
+    def waits(rs):
+        return [(t.field, round(t.issued, 9), round(t.wait, 9)) for r in rs for t in r.tickets]
+
     assert waits(a) == waits(b)
     assert waits(a) != waits(c)
 

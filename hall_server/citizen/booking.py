@@ -418,7 +418,8 @@ class BookingDesk:
         f = self.config.fields.get(booking.field)
         return {
             "code": booking.code, "code_display": display_code(booking.code), "field": booking.field,
-            "field_name": f.name if f else booking.field, "field_name_en": (f.name_en or f.name) if f else booking.field,
+            "field_name": f.name if f else booking.field,
+            "field_name_en": (f.name_en or f.name) if f else booking.field,
             "day": booking.day.isoformat(), "start": booking.starts_at.strftime("%H:%M"),
             "end": booking.ends_at.strftime("%H:%M"), "starts_at": booking.starts_at.isoformat(),
             "ends_at": booking.ends_at.isoformat(), "status": booking.status, "name": booking.name,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 import ssl
 import unicodedata
 from dataclasses import dataclass
@@ -222,7 +221,7 @@ class SmtpMailer:
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP answered {exc.smtp_code}: {exc.smtp_error[:200]!r}",
                                 retry=exc.smtp_code < 500) from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP server unreachable: {exc.__class__.__name__}: {str(exc)[:200]}") from None
 
 

@@ -177,7 +177,7 @@ class NotificationWorker:
             self._wake.notify()
             return self._asked
 
-    def start(self) -> "NotificationWorker":
+    def start(self) -> NotificationWorker:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"notify-{self.centre_id}", daemon=True)
             self._thread.start()

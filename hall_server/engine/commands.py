@@ -10,13 +10,14 @@ explicit time::
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Command:
     name = "command"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"command": self.name, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 

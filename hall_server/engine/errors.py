@@ -5,6 +5,8 @@ clients to pick a Vietnamese message) and an English ``message`` for logs and
 API responses. An engine command that raises changes nothing.
 """
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A command that the rules of the hall refuse. Nothing was changed."""
@@ -12,12 +14,12 @@ class DomainError(Exception):
     code = "domain_error"
     status = 409  # HTTP status the web layer maps this error to
 
-    def __init__(self, message: str, **details):
+    def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
 
 

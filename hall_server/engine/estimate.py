@@ -9,12 +9,18 @@ Both have the shape ``(hall, ticket) -> minutes | None`` of ``HallService.estima
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hall import Hall
+    from .model import Ticket
+
 #: The mean service time, in minutes, wherever none has been measured yet: the overall mean of the
 #: synthetic hall profile (DESIGN §5; hall_server.queueing.profile). The one place this number lives.
 DEFAULT_SERVICE_MINUTES = 9.3
 
 
-def naive_wait(hall, ticket, mean_service_minutes: dict[str, float] | None = None) -> float | None:
+def naive_wait(hall: Hall, ticket: Ticket, mean_service_minutes: dict[str, float] | None = None) -> float | None:
     """Minutes until ``ticket`` is called, by the naive rule; None if nobody serves its field."""
     if ticket.state.value != "waiting":
         return 0.0
@@ -22,4 +28,4 @@ def naive_wait(hall, ticket, mean_service_minutes: dict[str, float] | None = Non
     if counters == 0:
         return None
     mean = (mean_service_minutes or {}).get(ticket.field, DEFAULT_SERVICE_MINUTES)
-    return hall.people_ahead(ticket) * mean / counters
+    return float(hall.people_ahead(ticket) * mean / counters)

@@ -17,7 +17,9 @@ Each command is checked completely before anything changes, so a command that ra
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from . import commands as c
 from .errors import (
@@ -30,8 +32,11 @@ from .errors import (
     NotFound,
     NothingWaiting,
 )
-from .model import CHANNELS, Counter, CounterStatus, Event, Result, Ticket, TicketState, Transition, _UNSET
+from .model import _UNSET, CHANNELS, Counter, CounterStatus, Event, Result, Ticket, TicketState, Transition
 from .routing import OldestEligibleFirst, RoutingPolicy
+
+if TYPE_CHECKING:
+    from hall_server.config import HallConfig
 
 S = TicketState
 
@@ -44,7 +49,7 @@ class Hall:
     effective time; ``counters`` maps counter numbers to :class:`Counter`.
     """
 
-    def __init__(self, config, policy: RoutingPolicy | None = None):
+    def __init__(self, config: HallConfig, policy: RoutingPolicy | None = None) -> None:
         self.config = config
         self.policy = policy or OldestEligibleFirst()
         self.seq = 0  # number of the last event
@@ -66,7 +71,8 @@ class Hall:
 
     # ------------------------------------------------------------------ rebuild
     @classmethod
-    def restore(cls, config, *, seq, next_ticket_id, service_day, tickets, counters, policy=None) -> "Hall":
+    def restore(cls, config: HallConfig, *, seq: int, next_ticket_id: int, service_day: date | None,
+                tickets: Iterable[Ticket], counters: Iterable[Counter], policy: RoutingPolicy | None = None) -> Hall:
         """Rebuild a hall from stored state (see :mod:`hall_server.store`)."""
         hall = cls(config, policy)
         hall.seq = seq
@@ -84,7 +90,7 @@ class Hall:
                 hall._enqueue(ticket)
         return hall
 
-    def patch(self, *, seq: int, next_ticket_id: int, tickets, counters) -> None:
+    def patch(self, *, seq: int, next_ticket_id: int, tickets: Iterable[Ticket], counters: Iterable[Counter]) -> None:
         """Replace some tickets and counters with newer stored versions (see Store.catch_up)."""
         for ticket in tickets:
             old = self.tickets.get(ticket.id)
@@ -157,7 +163,7 @@ class Hall:
                 return counter
         return None
 
-    def snapshot(self, recent: int = 10) -> dict:
+    def snapshot(self, recent: int = 10) -> dict[str, Any]:
         """The public state of the hall, as sent to displays and counters on connect."""
         called = sorted(
             (t for t in self.tickets.values() if t.called_at is not None and t.service_day == self.service_day),
@@ -177,7 +183,7 @@ class Hall:
             "recent_calls": [t.to_dict() for t in called[:recent]],
         }
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         """Everything that defines the hall, for comparing a restored hall with the original."""
         return {
             "seq": self.seq,
@@ -253,7 +259,7 @@ class Hall:
             channel=cmd.channel,
             state=S.WAITING,
             issued_at=at,
-            service_day=self.service_day,
+            service_day=self._day(),
             tracking_id=cmd.tracking_id or f"t{self.config.id}-{self.next_ticket_id}",
         )
         self.next_ticket_id += 1
@@ -263,7 +269,7 @@ class Hall:
         self._enqueue(ticket)
         self._transition(ticket, None, at)
         self._emit("ticket_issued", at, {"ticket": ticket.to_dict(), "people_ahead": self.people_ahead(ticket)})
-        self._result.ticket = ticket
+        self._out.ticket = ticket
 
     def _do_call_next(self, cmd: c.CallNext, at: datetime) -> None:
         counter = self._ready_counter(cmd.counter)
@@ -276,7 +282,7 @@ class Hall:
             self._finish(counter, current, at)
         if chosen is not None:
             self._call(counter, self.tickets[chosen], at)
-        self._result.counter = counter
+        self._out.counter = counter
 
     def _do_call_ticket(self, cmd: c.CallTicket, at: datetime) -> None:
         counter = self._ready_counter(cmd.counter)
@@ -286,7 +292,7 @@ class Hall:
         if counter.ticket is not None:
             self._finish(counter, self.tickets[counter.ticket], at)
         self._call(counter, ticket, at)
-        self._result.counter = counter
+        self._out.counter = counter
 
     def _do_recall(self, cmd: c.Recall, at: datetime) -> None:
         counter, ticket = self._current(cmd.counter, S.CALLED)
@@ -346,7 +352,7 @@ class Hall:
         counter = self.counter(cmd.counter)
         if counter.status is CounterStatus.CLOSED:
             raise InvalidTransition(f"counter {counter.number} is already closed")
-        if counter.busy:
+        if counter.busy and counter.ticket is not None:
             raise CounterBusy(
                 f"counter {counter.number} still has ticket {self.tickets[counter.ticket].code}; finish it first"
             )
@@ -401,12 +407,12 @@ class Hall:
         self._settle(at)
 
     # ------------------------------------------------------------------ helpers
-    def _field(self, code) -> str:
+    def _field(self, code: object) -> str:
         if not isinstance(code, str) or code not in self.config.fields:
             raise NotFound(f"unknown field {code!r}", field=code)
         return code
 
-    def _ready_counter(self, number) -> Counter:
+    def _ready_counter(self, number: int) -> Counter:
         """A counter that may call: open, staffed, not holding a citizen still only called."""
         counter = self.counter(number)
         if counter.status is CounterStatus.CLOSED:
@@ -424,7 +430,7 @@ class Hall:
             )
         return counter
 
-    def _current(self, number, *states: TicketState) -> tuple[Counter, Ticket]:
+    def _current(self, number: int, *states: TicketState) -> tuple[Counter, Ticket]:
         counter = self.counter(number)
         if counter.ticket is None:
             raise InvalidTransition(f"counter {counter.number} has no current ticket")
@@ -445,7 +451,7 @@ class Hall:
         ticket.called_at = at
         ticket.serving_at = None
         self._move(ticket, S.CALLED, at, "ticket_called", counter)
-        self._result.ticket = ticket
+        self._out.ticket = ticket
 
     def _finish(self, counter: Counter, ticket: Ticket, at: datetime) -> None:
         ticket.finished_at = at
@@ -460,6 +466,7 @@ class Hall:
         officer = counter.pending_officer
         if officer is None:
             return True
+        assert isinstance(officer, str)
         seat = self.officer_counter(officer)
         return seat is None or seat is counter or not seat.busy
 
@@ -472,6 +479,7 @@ class Hall:
                 self._apply_fields(counter, at)
             if self._move_applies(counter):
                 officer = counter.pending_officer
+                assert officer is None or isinstance(officer, str)
                 counter.pending_officer = _UNSET
                 if officer is not None:
                     seat = self.officer_counter(officer)
@@ -488,6 +496,7 @@ class Hall:
                     self._emit("officer_assigned", at, {"counter": counter.to_dict(), "officer": officer})
 
     def _apply_fields(self, counter: Counter, at: datetime) -> None:
+        assert counter.pending_fields is not None
         counter.fields = counter.pending_fields
         counter.pending_fields = None
         self._touch(None, counter)
@@ -507,7 +516,8 @@ class Hall:
         if i < len(queue) and queue[i][1] == ticket.id:
             del queue[i]
 
-    def _move(self, ticket: Ticket, to: TicketState, at: datetime, kind: str, counter: Counter | None = None, **extra):
+    def _move(self, ticket: Ticket, to: TicketState, at: datetime, kind: str, counter: Counter | None = None,
+              **extra: Any) -> None:
         before = ticket.state
         ticket.state = to
         self._transition(ticket, before, at, counter)
@@ -517,9 +527,10 @@ class Hall:
             data["counter"] = counter.to_dict()
         self._emit(kind, at, data)
 
-    def _transition(self, ticket: Ticket, before: TicketState | None, at: datetime, counter: Counter | None = None):
+    def _transition(self, ticket: Ticket, before: TicketState | None, at: datetime,
+                    counter: Counter | None = None) -> None:
         self._touch(ticket, None)
-        self._result.transitions.append(
+        self._out.transitions.append(
             Transition(
                 seq=self.seq + 1,
                 ticket_id=ticket.id,
@@ -532,12 +543,22 @@ class Hall:
             )
         )
 
+    def _day(self) -> date:
+        assert self.service_day is not None, "the day starts before the first ticket"
+        return self.service_day
+
+    @property
+    def _out(self) -> Result:
+        """The result being built by the command under way (only inside :meth:`execute`)."""
+        assert self._result is not None, "only while a command runs"
+        return self._result
+
     def _touch(self, ticket: Ticket | None, counter: Counter | None) -> None:
         if ticket is not None:
-            self._result.tickets[ticket.id] = ticket
+            self._out.tickets[ticket.id] = ticket
         if counter is not None:
-            self._result.counters[counter.number] = counter
+            self._out.counters[counter.number] = counter
 
-    def _emit(self, kind: str, at: datetime, data: dict) -> None:
+    def _emit(self, kind: str, at: datetime, data: dict[str, Any]) -> None:
         self.seq += 1
-        self._result.events.append(Event(self.seq, kind, at, data))
+        self._out.events.append(Event(self.seq, kind, at, data))

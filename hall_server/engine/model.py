@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 
 class TicketState(str, Enum):
@@ -70,9 +71,10 @@ class Ticket:
         if self.state is not TicketState.DONE or self.finished_at is None:
             return None
         start = self.serving_at or self.called_at
+        assert start is not None, "a done ticket was called"
         return (self.finished_at - start).total_seconds()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The public view of the ticket (no personal data)."""
         return {
             "id": self.id,
@@ -117,7 +119,7 @@ class Counter:
     def has_pending_officer(self) -> bool:
         return self.pending_officer is not _UNSET
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "number": self.number,
             "status": self.status.value,
@@ -137,9 +139,9 @@ class Event:
     seq: int
     kind: str
     at: datetime
-    data: dict
+    data: dict[str, Any]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "kind": self.kind, "at": self.at.isoformat(), "data": self.data}
 
 

@@ -12,10 +12,12 @@ priority citizen goes ahead of at most ``head start`` worth of earlier arrivals.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 # A queue entry: (effective time as epoch seconds, ticket id). Queues are kept sorted.
 QueueEntry = tuple[float, int]
+Queues = Mapping[str, Sequence[QueueEntry]]
 
 
 class RoutingPolicy(Protocol):
@@ -33,8 +35,8 @@ class OldestEligibleFirst:
 
     name = "oldest_eligible_first"
 
-    def choose(self, queues, fields):
-        best = None
+    def choose(self, queues: Queues, fields: Sequence[str]) -> int | None:
+        best: QueueEntry | None = None
         for code in fields:
             queue = queues.get(code)
             if queue and (best is None or queue[0] < best):
@@ -47,7 +49,7 @@ class LongestQueueFirst:
 
     name = "longest_queue_first"
 
-    def choose(self, queues, fields):
+    def choose(self, queues: Queues, fields: Sequence[str]) -> int | None:
         best_code = None
         for code in fields:
             queue = queues.get(code)
@@ -61,7 +63,7 @@ class OwnFieldFirst:
 
     name = "own_field_first"
 
-    def choose(self, queues, fields):
+    def choose(self, queues: Queues, fields: Sequence[str]) -> int | None:
         if fields and queues.get(fields[0]):
             return queues[fields[0]][0][1]
         return OldestEligibleFirst().choose(queues, fields[1:])

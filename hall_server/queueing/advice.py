@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse, stats
@@ -469,7 +469,9 @@ def _plan_at(demand: DayDemand, models: Sequence[_GroupModel], theta: float, flo
         for i, s in enumerate(demand.slots):
             if i == 0 or demand.slots[i - 1].session != s.session:
                 p, path = model.start_state(i), ()
-            run = (lambda i, c, path=path, p=p: model.run_path(path, i, c, p))
+            def run(i, c, path=path, p=p, model=model):
+                return model.run_path(path, i, c, p)
+
             c, (end, a, w) = _choose(model, i, p, run, theta, floor, min_counters, _cap(caps, name))
             cs.append(c)
             cit.append(a)
@@ -584,7 +586,7 @@ class LivePlanner:
 
     @classmethod
     def for_weekday(cls, profile, weekday: int, groups: Sequence[FieldGroup], *, target_wait: float = 15.0,
-                    target_share: float = 0.8, margin: float = 1.0, **kwargs) -> "LivePlanner":
+                    target_share: float = 0.8, margin: float = 1.0, **kwargs) -> LivePlanner:
         """Plan the forecast day (for its ``theta``) and return its live planner."""
         demand = forecast(profile, weekday, groups)
         plan = plan_day(demand, target_wait=target_wait, target_share=target_share, **kwargs)
@@ -647,7 +649,7 @@ class LivePlanner:
                     model = _GroupModel(gd, demand.slots, self.target_wait)
                 p = np.zeros(model.size)
                 p[min(here, model.size - 1)] = 1.0
-            c, _ = _choose(model, i, p, lambda i, c: model.run(p, i, c), theta, self.slot_floor,
+            c, _ = _choose(model, i, p, lambda i, c, model=model, p=p: model.run(p, i, c), theta, self.slot_floor,
                            self.min_counters, _cap(self.max_counters, name))
             out[name] = c
         return out

@@ -48,8 +48,8 @@ import bisect
 import heapq
 import math
 from collections import deque
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from hall_server.engine.estimate import DEFAULT_SERVICE_MINUTES
 
@@ -119,7 +119,7 @@ class ServiceTimes:
         self.observed = 0
 
     @classmethod
-    def from_profile(cls, profile, alpha: float = 0.15) -> "ServiceTimes":
+    def from_profile(cls, profile, alpha: float = 0.15) -> ServiceTimes:
         """Priors from a :class:`~hall_server.queueing.profile.HallProfile`."""
         return cls({f.code: f.mean_minutes for f in profile.fields},
                    cvs={f.code: f.cv for f in profile.fields},

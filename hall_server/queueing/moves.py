@@ -34,9 +34,9 @@ commands that carry it out (officer moves apply once both counters are free).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
 
 from hall_server.engine import AssignOfficer, OpenCounter, SetCounterFields
 from hall_server.engine.commands import Command
@@ -68,7 +68,8 @@ class Suggestion:
         }
 
 
-def needed_from_queue(present: dict[str, int], mean_service: float = DEFAULT_SERVICE_MINUTES, target_wait: float = 15.0) -> dict[str, int]:
+def needed_from_queue(present: dict[str, int], mean_service: float = DEFAULT_SERVICE_MINUTES,
+                      target_wait: float = 15.0) -> dict[str, int]:
     """Without a forecast: enough counters to call everyone present within
     ``target_wait`` (present × mean service ÷ target), at least one if anyone is there.
 

@@ -37,7 +37,7 @@ class AlertSettings:
     queue_limit: int = DEFAULT_QUEUE_LIMIT
 
     @classmethod
-    def from_config(cls, config) -> "AlertSettings":
+    def from_config(cls, config) -> AlertSettings:
         centre = config.centre
         limit = getattr(centre, "queue_alert_size", None) or DEFAULT_QUEUE_LIMIT
         return cls(wait_target_minutes=centre.wait_target_minutes, queue_limit=int(limit))
@@ -154,7 +154,7 @@ def wait_alerts(hall, now: datetime, settings: AlertSettings | None = None) -> l
                      for k in hall.counters.values())
         found = None
 
-        def helpers():
+        def helpers(code=code):
             nonlocal found
             if found is None:
                 found = suggestions(hall, code)

@@ -137,14 +137,16 @@ def waits_chart(visits: list[Visit], config, period: Period, lang: str = "vi") -
     fig = _figure(1.5 + 0.45 * len(order))
     fig.suptitle(f"{title} – {period.label(lang)}", fontsize=14, fontweight="bold", color=INK)
     ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.75 / (1.5 + 0.45 * len(order)), bottom=0.55 / (1.5 + 0.45 * len(order)))
+    height = 1.5 + 0.45 * len(order)
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.75 / height, bottom=0.55 / height)
     parts = ax.boxplot([data[c] for c in order], orientation="horizontal", whis=(5, 95), showfliers=False,
                        widths=0.6, patch_artist=True, medianprops={"color": INK, "linewidth": 2})
     for code, box in zip(order, parts["boxes"]):
         p90 = percentile(data[code], 90)
         box.set_facecolor("#f3d4d6" if p90 > target else "#d4f0dc")
         box.set_edgecolor(RED if p90 > target else GOOD)
-    ax.axvline(target, color=RED, linestyle="--", linewidth=1.5, label=labels.word("legend_target", lang, target=target))
+    ax.axvline(target, color=RED, linestyle="--", linewidth=1.5,
+               label=labels.word("legend_target", lang, target=target))
     ax.set_yticks(range(1, len(order) + 1), names)
     ax.set_xlabel(labels.word("axis_wait", lang), color=MUTED)
     ax.set_xlim(left=0)
@@ -171,7 +173,8 @@ def service_level_chart(visits: list[Visit], config, period: Period, *, as_of: d
     monthly = series[0][0].kind in ("month", "range") and (series[0][0].last - series[0][0].first).days > 0
     ticks = [p.first.strftime("%m/%Y") if monthly else p.first.strftime("%d/%m") for p, _ in series]
     counts = ax.twinx()
-    counts.bar(xs, [r.issued or 0 for _, r in series], color=LIGHT, width=0.7, label=labels.word("legend_tickets", lang))
+    counts.bar(xs, [r.issued or 0 for _, r in series], color=LIGHT, width=0.7,
+               label=labels.word("legend_tickets", lang))
     counts.set_ylabel(labels.word("axis_tickets", lang), color=MUTED)
     counts.set_ylim(0, max(r.issued or 0 for _, r in series) * 1.6 or 1)
     ax.set_zorder(counts.get_zorder() + 1)

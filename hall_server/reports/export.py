@@ -133,7 +133,9 @@ def to_xlsx(reports: list[Report] | Report, centre_name: str = "") -> bytes:
             values = ([row.period or ""] if report.split else []) + [row.label]
             for c in cols:
                 v = getattr(row, c)
-                values.append(None if v is None else (round(v, 4) if c in PERCENT else v if c in COUNTS else round(v, 2)))
+                if v is not None:
+                    v = round(v, 4) if c in PERCENT else v if c in COUNTS else round(v, 2)
+                values.append(v)
             ws.append(values)
             r = ws.max_row
             for j, c in enumerate(cols, start=lead + 1):

@@ -29,9 +29,9 @@ Definitions (also in docs/reports.md):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -72,7 +72,7 @@ class Period:
             raise ReportError(f"a report covers at most {MAX_DAYS} days; split the range")
 
     @classmethod
-    def of(cls, kind: str, day: date) -> "Period":
+    def of(cls, kind: str, day: date) -> Period:
         """The day, month, quarter or year that contains ``day``."""
         if kind == "day":
             return cls(day, day, "day")
@@ -90,7 +90,7 @@ class Period:
         return cls(first, after - timedelta(days=1), kind)
 
     @classmethod
-    def parse(cls, start: str | date | None, end: str | date | None = None, kind: str | None = None) -> "Period":
+    def parse(cls, start: str | date | None, end: str | date | None = None, kind: str | None = None) -> Period:
         """A period from request text: ``start`` alone with ``kind`` is the period containing it;
         ``start`` and ``end`` are a range (``kind`` then splits it, see :meth:`split`)."""
         if start in (None, ""):
@@ -107,7 +107,7 @@ class Period:
                 return cls(first, last, natural)
         return span
 
-    def split(self, kind: str | None) -> list["Period"]:
+    def split(self, kind: str | None) -> list[Period]:
         """The days, months, quarters or years within this period (clipped to it), in order."""
         if kind is None:
             return [self]

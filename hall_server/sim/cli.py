@@ -1,7 +1,8 @@
 """``motcua simulate`` and ``motcua advise``.
 
     motcua simulate --config config/sim_small.toml --days 20 --volume 110 --seed 1 --out report/
-    motcua simulate --config config/sim_large.toml --volume 400 --policy oldest_eligible_first --policy own_field_first --pooled
+    motcua simulate --config config/sim_large.toml --volume 400 \\
+        --policy oldest_eligible_first --policy own_field_first --pooled
     motcua simulate --config config/demo_hall.toml --replay sqlite:///data/hall.db --from 2026-11-02 --to 2026-11-06
     motcua advise --config config/sim_large.toml --volume 400 --weekday mon
     motcua advise --config config/demo_hall.toml --db sqlite:///data/hall.db      # live moves, now

@@ -21,8 +21,8 @@ Lĩnh vực / field                             n   chờ TB  chờ p90  chờ m
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -127,7 +127,8 @@ def plot_waits(s: Summary, path: Path, title: str = "") -> Path:
     x = range(len(codes))
     ax.bar(x, means, color="#2b6cb0", label="chờ trung bình / mean wait")
     ax.scatter(x, p90, color="#c53030", marker="_", s=300, label="phân vị 90 / 90th percentile", zorder=3)
-    ax.axhline(s.target_minutes, color="#555", linestyle="--", linewidth=1, label=f"mục tiêu / target {s.target_minutes:g} min")
+    ax.axhline(s.target_minutes, color="#555", linestyle="--", linewidth=1,
+               label=f"mục tiêu / target {s.target_minutes:g} min")
     ax.set_xticks(list(x), codes)
     ax.set_ylabel("phút / minutes")
     ax.set_title(title or "Thời gian chờ theo lĩnh vực / wait per field")
@@ -183,8 +184,8 @@ def plot_comparison(summaries: Mapping[str, Summary], path: Path, title: str = "
     width = 0.8 / len(names)
     for k, name in enumerate(names):
         s = summaries[name]
-        ax.bar([i + k * width for i in range(len(codes))], [s.fields[c].mean_wait if c in s.fields else 0 for c in codes],
-               width, label=f"{name} ({s.mean_wait:.1f})")
+        waits = [s.fields[c].mean_wait if c in s.fields else 0 for c in codes]
+        ax.bar([i + k * width for i in range(len(codes))], waits, width, label=f"{name} ({s.mean_wait:.1f})")
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(codes))], codes)
     ax.set_ylabel("chờ TB / mean wait (min)")
     ax.set_title(title or "So sánh / comparison")

@@ -20,8 +20,8 @@ True
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Callable, Mapping, Sequence
 
 from hall_server.queueing.profile import HallProfile
 

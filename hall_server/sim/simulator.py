@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable, Mapping, Sequence
 
 from hall_server.engine import (
+    AssignOfficer,
     CallNext,
     CloseCounter,
     CounterStatus,
@@ -46,7 +47,6 @@ from hall_server.engine import (
     OpenCounter,
     SetCounterFields,
     StartServing,
-    AssignOfficer,
     TicketState,
 )
 from hall_server.engine.errors import NothingWaiting

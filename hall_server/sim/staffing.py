@@ -21,7 +21,7 @@ nobody it serves is waiting.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from hall_server.config import HallConfig, parse_hall
 

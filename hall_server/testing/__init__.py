@@ -59,7 +59,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 30) -> LiveServer:
         env = os.environ | {"MOTCUA_INSTANCE": str(self.data_dir / "instance"), "MOTCUA_SECRET_KEY": "test-secret",
                             "PYTHONUNBUFFERED": "1"} | self.extra_env
         self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
