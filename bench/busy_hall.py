@@ -130,7 +130,7 @@ class Tally:
 async def _http_clients(urls: list[str], warmup: float, seconds: float, tally: Tally) -> float:
     import aiohttp
 
-    from tests.live import BUTTONS_1, BUTTONS_2, KIOSK
+    from hall_server.testing import BUTTONS_1, BUTTONS_2, KIOSK
 
     stop = asyncio.Event()
 
@@ -191,7 +191,7 @@ async def _http_clients(urls: list[str], warmup: float, seconds: float, tally: T
 
 
 def run_http(db: str, processes: int, warmup: float, seconds: float, threads: int = 64) -> tuple[Tally, float, dict]:
-    from tests.live import LiveServer
+    from hall_server.testing import LiveServer
 
     tmp = Path(tempfile.mkdtemp(prefix="motcua-busy-"))
     url = None if db == "sqlite" else fresh_pg()

@@ -10,6 +10,15 @@ Web handlers, socket handlers, the CLI and the simulator all change the hall thr
 5. commits the events, the changed rows and the audit record in one transaction,
 6. and only then tells listeners (the socket layer) about the events.
 
+Commands that arrive together share one transaction (group commit), without changing what a
+caller sees: nobody is answered before the transaction holding their command is committed, and
+if that transaction fails every command in it is refused and nothing of it stays, in the
+database or in memory. With one process writing (SQLite) commands are applied in memory at once
+and the next commit carries them; with several processes on PostgreSQL (``shared``) a leader
+thread takes the centre's row lock, catches up with the other processes, then applies every
+queued command and commits them together (two round trips to PostgreSQL per batch, see
+:meth:`Store.group_transaction`).
+
     >>> service = HallService(config, Store("sqlite:///data/hall.db"))
     >>> outcome = service.execute(IssueTicket(field="DD"), request_id="kiosk-1:42")
     >>> outcome.status, outcome.body["ticket"]["code"]
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -80,6 +90,20 @@ class StaleHall(RuntimeError):
     """The database moved under a single-writer service: someone else writes to this centre."""
 
 
+class _Queued:
+    """A command waiting for the next shared group commit, and then its answer."""
+
+    __slots__ = ("command", "request_id", "actor", "audit", "entry", "twin", "outcome", "error", "done")
+
+    def __init__(self, command, request_id, actor, audit):
+        self.command, self.request_id, self.actor, self.audit = command, request_id, actor, audit
+        self.entry: _Entry | None = None
+        self.twin: _Queued | None = None  # an earlier command of the same batch with the same request id
+        self.outcome: Outcome | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
 class _Batch:
     def __init__(self):
         self.base_seq: int | None = None  # the hall's seq before the batch's first command
@@ -104,6 +128,9 @@ class HallService:
         self._commit_lock = threading.Lock()
         self._batch = _Batch()
         self._pending: dict[str, tuple] = {}  # request id -> (entry, batch) not yet committed
+        self._queue: list[_Queued] = []  # shared group commit: commands waiting for the next leader
+        self._queue_cv = threading.Condition(threading.Lock())
+        self._leading = False
 
     @property
     def centre_id(self) -> str:
@@ -111,9 +138,14 @@ class HallService:
 
     shared = False  # True when other processes write to the same database
     _stale = False  # the hall in memory may hold changes the database refused
+    # (shared) The hall holds everything committed before this time.monotonic(): set when a
+    # sequence check or a row lock started. A read asked after it must look at the database;
+    # reads that waited for a group commit or for another read's check need not look again.
+    _fresh_as_of = float("-inf")
 
     def _reload(self) -> None:
         """Throw the hall in memory away and rebuild it from the database (a read only)."""
+        self._fresh_as_of = float("-inf")
         try:
             self.hall = self.store.load_hall(self.config, self.policy, create=False)
             self._stale = False
@@ -132,18 +164,21 @@ class HallService:
 
         In a multi-process deployment (``shared``) the hall first catches up with the database.
         """
+        asked = time.monotonic()
         with self._lock:
             self._ensure_fresh()
-            if self.shared:
+            if self.shared and self._fresh_as_of < asked:
                 self.refresh()
             yield self.hall
 
     def refresh(self) -> None:
         """Catch up with what other processes wrote (multi-process deployments)."""
         with self._lock:
+            asked = time.monotonic()
             if self.store.db_seq(self.centre_id) != self.hall.seq:
                 with self.store.engine.connect() as conn:
                     self.hall = self.store.catch_up(self.hall, conn)
+            self._fresh_as_of = asked
 
     def execute(self, command: Command, *, request_id: str | None = None, actor: Actor = SYSTEM,
                 audit: bool | None = None) -> Outcome:
@@ -152,6 +187,8 @@ class HallService:
             audit = actor.is_staff
         if self.group_commit and not self.shared:
             return self._execute_grouped(command, request_id, actor, audit)
+        if self.group_commit and getattr(self.store, "pipelined", False):
+            return self._execute_shared_grouped(command, request_id, actor, audit)
         with self._lock:
             self._ensure_fresh()
             try:
@@ -285,6 +322,79 @@ class HallService:
                 events = [e for entry in batch.entries for e in entry.events]
                 if events:
                     self._publish(events)
+
+    # ------------------------------------------------------------------ shared group commit
+    # Several processes on one PostgreSQL database: memory cannot run ahead of the database, so
+    # commands are queued; one thread at a time leads: it takes the centre's row lock, catches up
+    # with what other processes wrote, answers repeated request ids from the database, applies
+    # every queued command in order and commits them in one transaction. Commands arriving
+    # meanwhile wait for the next leader (one of them).
+
+    def _execute_shared_grouped(self, command, request_id, actor, audit) -> Outcome:
+        me = _Queued(command, request_id, actor, audit)
+        cv = self._queue_cv
+        with cv:
+            self._queue.append(me)
+            while not me.done:
+                if self._leading:
+                    cv.wait()
+                    continue
+                self._leading = True
+                batch, self._queue = self._queue, []
+                cv.release()
+                try:
+                    self._run_shared_batch(batch)
+                finally:
+                    cv.acquire()
+                    self._leading = False
+                    for queued in batch:
+                        queued.done = True
+                    cv.notify_all()
+        if me.error is not None:
+            raise me.error
+        return me.outcome
+
+    def _run_shared_batch(self, batch: list[_Queued]) -> None:
+        with self._lock:
+            try:
+                self._ensure_fresh()
+                ids = list(dict.fromkeys(q.request_id for q in batch if q.request_id is not None))
+                locking = time.monotonic()  # whatever was committed before this is seen under the lock
+                with self.store.group_transaction(self.centre_id, ids) as tx:
+                    if tx.db_seq != self.hall.seq:
+                        self.hall = self.store.catch_up(self.hall, tx.conn)
+                    first: dict[str, _Queued] = {}
+                    for queued in batch:
+                        rid = queued.request_id
+                        if rid is not None and rid in tx.found:
+                            status, body = tx.found[rid]
+                            queued.outcome = Outcome(status, body, replayed=True)
+                        elif rid is not None and rid in first:
+                            queued.twin = first[rid]  # a retry that came while the first was queued
+                        else:
+                            queued.entry = self._apply(queued.command, rid, queued.actor, queued.audit)
+                            if rid is not None:
+                                first[rid] = queued
+                    tx.apply([w for q in batch if q.entry is not None for w in q.entry.writes])
+            except BaseException as exc:
+                # Nothing of the batch was committed: refuse every command, rebuild the hall.
+                log.exception("shared group commit of %d command(s) failed; reloading the hall", len(batch))
+                for queued in batch:
+                    queued.error = exc
+                self._reload()
+                return
+            self._fresh_as_of = locking
+            events = []
+            for queued in batch:
+                if queued.entry is not None:
+                    entry = queued.entry
+                    queued.outcome = Outcome(entry.status, entry.body, entry.events)
+                    events += entry.events
+                elif queued.twin is not None:
+                    entry = queued.twin.entry
+                    queued.outcome = Outcome(entry.status, entry.body, [], replayed=True)
+            if events:
+                self._publish(events)
 
     def _answer(self, command: Command, result: Result, hall: Hall) -> tuple[int, dict]:
         body: dict = {"ok": True, "seq": hall.seq, "events": [e.kind for e in result.events]}

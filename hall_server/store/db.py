@@ -10,6 +10,12 @@ SQLite runs in WAL mode with ``synchronous=FULL``: a commit is on disk before th
 command is answered, so a power cut loses nothing that a citizen was told.
 PostgreSQL URLs (``postgresql+psycopg://…``) go through the same code; the centre
 row is then locked with ``SELECT … FOR UPDATE`` so several processes serialise.
+
+On PostgreSQL with psycopg 3 the service's hot path uses :meth:`Store.group_transaction`:
+one transaction for a batch of commands in two round trips, using libpq's pipeline mode
+(``BEGIN``, the row lock and the request-id lookup in one; every write and ``COMMIT`` in the
+other). ``synchronous_commit`` is left as the server has it (on): the ``COMMIT`` answer, which
+comes after the WAL flush, is awaited before anyone is answered.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from pathlib import Path
 
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..engine import Counter, CounterStatus, Hall, Result, Ticket, TicketState
 from ..engine.model import _UNSET
@@ -179,6 +186,55 @@ class Transaction:
         )
 
 
+class GroupTransaction:
+    """An open PostgreSQL transaction holding a centre's row lock (see :meth:`Store.group_transaction`).
+
+    ``db_seq`` is the centre's sequence number under the lock, ``found`` the stored answers of the
+    request ids asked about. Reads through ``conn`` (catch-up) run inside the transaction; writes
+    given to :meth:`apply` are sent, with ``COMMIT``, in one round trip when the block ends.
+    """
+
+    def __init__(self, conn: Connection, centre_id: str, db_seq: int, found: dict[str, tuple[int, dict]]):
+        self.conn = conn
+        self.centre_id = centre_id
+        self.db_seq = db_seq
+        self.found = found
+        self.writesets: list[WriteSet] = []
+
+    def apply(self, writesets: list["WriteSet"]) -> None:
+        self.writesets.extend(w for w in writesets if not w.empty)
+
+
+_LOCK_SQL = "SELECT seq FROM centres WHERE id = %s FOR UPDATE"
+_FIND_SQL = "SELECT request_id, status, response FROM requests WHERE centre_id = %s AND request_id = ANY(%s)"
+
+
+def _write_batched(conn: Connection, cid: str, writesets: list[WriteSet]) -> int | None:
+    """Every row of ``writesets`` in a handful of statements (one per table and kind), in order.
+
+    Returns the centre's new sequence number, or None if nothing moved it.
+    """
+    for table, key in ((t.tickets, "ticket_inserts"), (t.events, "events"), (t.transitions, "transitions"),
+                       (t.requests, "requests"), (t.audit, "audit")):
+        rows = [row for w in writesets for row in getattr(w, key)]
+        if rows:  # inline: no RETURNING of generated keys (no result can be read inside a pipeline)
+            conn.execute(insert(table).inline(), rows)
+    # Updates in command order (a ticket called then finished in one batch ends finished).
+    for table, key, pk in ((t.tickets, "ticket_updates", "id"), (t.counters, "counter_updates", "number")):
+        rows = [row for w in writesets for row in getattr(w, key)]
+        if not rows:
+            continue
+        cols = [c for c in rows[0] if c not in ("centre_id", pk)]
+        stmt = (update(table).where(table.c.centre_id == bindparam("k_centre"), table.c[pk] == bindparam("k_pk"))
+                .values({c: bindparam(c) for c in cols}))
+        conn.execute(stmt, [{**{c: row[c] for c in cols}, "k_centre": cid, "k_pk": row[pk]} for row in rows])
+    last = next((w for w in reversed(writesets) if w.centre is not None), None)
+    if last is None:
+        return None
+    conn.execute(update(t.centres).where(t.centres.c.id == cid).values(**last.centre))
+    return last.centre["seq"]
+
+
 class Store:
     """The hall database. One instance per process; thread-safe through its pool."""
 
@@ -190,6 +246,16 @@ class Store:
         if run_migrations:
             migrate(self.engine)
         self._closed = threading.Event()
+        # PostgreSQL through psycopg 3: the hot path (group commits, the reads' sequence check)
+        # has its own small pool in autocommit mode, so that it can send BEGIN and COMMIT itself
+        # inside a pipeline, and without pre-ping (a dead connection fails the first round trip,
+        # before anything is written, and is replaced once).
+        dialect = self.engine.dialect
+        self.pipelined = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        self._hot: Engine | None = None
+        if self.pipelined:
+            self._hot = create_engine(url, pool_size=2, max_overflow=18, isolation_level="AUTOCOMMIT")
+        self.group_commits = 0  # transactions committed by group_transaction (tests, benchmarks)
         if self.engine.dialect.name == "sqlite":
             threading.Thread(target=self._checkpointer, name="sqlite-checkpoint", daemon=True).start()
 
@@ -210,6 +276,8 @@ class Store:
     def close(self) -> None:
         self._closed.set()
         self.engine.dispose()
+        if self._hot is not None:
+            self._hot.dispose()
 
     @property
     def writer(self) -> Engine:
@@ -282,14 +350,92 @@ class Store:
             seq = conn.execute(select(t.centres.c.seq).where(t.centres.c.id == centre_id).with_for_update()).scalar_one()
             yield Transaction(conn, centre_id, seq)
 
+    def _lock_and_find(self, centre_id: str, request_ids: list[str]):
+        """BEGIN, lock the centre's row, look up request ids: one round trip; one retry on a dead connection."""
+        import psycopg
+
+        for attempt in (1, 2):
+            conn = self._hot.connect()
+            try:
+                dc = conn.connection.driver_connection
+                with dc.pipeline():
+                    dc.execute("BEGIN")
+                    lock = dc.execute(_LOCK_SQL, (centre_id,))
+                    find = dc.execute(_FIND_SQL, (centre_id, request_ids)) if request_ids else None
+                row = lock.fetchone()
+                if row is None:
+                    raise LookupError(f"no centre {centre_id!r} in the database")
+                found = {r[0]: (r[1], r[2]) for r in find.fetchall()} if find is not None else {}
+                return conn, row[0], found
+            except psycopg.Error as exc:
+                gone = bool(dc.closed or dc.broken)
+                _discard(conn, gone)
+                if gone and attempt == 1:
+                    log.warning("PostgreSQL connection lost before the transaction began; retrying once")
+                    continue
+                raise DBAPIError.instance(_LOCK_SQL, None, exc, psycopg.Error, connection_invalidated=gone,
+                                          dialect=self._hot.dialect) from exc
+            except BaseException:
+                _discard(conn, False)
+                raise
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def group_transaction(self, centre_id: str, request_ids: list[str] = ()):
+        """PostgreSQL: a transaction holding the centre's row lock, for a batch of commands.
+
+        Two round trips when nobody else wrote: ``BEGIN`` + ``SELECT … FOR UPDATE`` + the stored
+        answers of ``request_ids`` in one pipeline; then, when the block ends without an error,
+        every write given to ``tx.apply`` and ``COMMIT`` in another. The block returns only once
+        PostgreSQL has answered the ``COMMIT`` (after its WAL flush: ``synchronous_commit`` is
+        not touched); if anything fails, the transaction is rolled back and the error raised.
+        """
+        import psycopg
+
+        conn, seq, found = self._lock_and_find(centre_id, list(request_ids))
+        try:
+            tx = GroupTransaction(conn, centre_id, seq, found)
+            yield tx
+            dc = conn.connection.driver_connection
+            try:
+                with dc.pipeline():
+                    new_seq = _write_batched(conn, centre_id, tx.writesets)
+                    dc.execute("COMMIT")
+            except psycopg.Error as exc:
+                gone = bool(dc.closed or dc.broken)
+                _discard(conn, gone)
+                raise DBAPIError.instance("COMMIT", None, exc, psycopg.Error, connection_invalidated=gone,
+                                          dialect=self._hot.dialect) from exc
+            if dc.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise RuntimeError(f"COMMIT did not end the transaction (status {dc.info.transaction_status!r})")
+            if new_seq is not None:
+                tx.db_seq = new_seq
+            self.group_commits += 1
+        except BaseException:
+            _discard(conn, False)
+            raise
+        else:
+            conn.close()
+
     def find_request(self, centre_id: str, request_id: str) -> tuple[int, dict] | None:
         """The stored answer to a request id, if that request was committed."""
         with self.engine.connect() as conn:
             return Transaction(conn, centre_id, 0).find_request(request_id)
 
     def db_seq(self, centre_id: str) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(select(t.centres.c.seq).where(t.centres.c.id == centre_id)).scalar_one()
+        """The centre's sequence number as committed (one round trip on PostgreSQL)."""
+        query = select(t.centres.c.seq).where(t.centres.c.id == centre_id)
+        if self._hot is None:
+            with self.engine.connect() as conn:
+                return conn.execute(query).scalar_one()
+        for attempt in (1, 2):
+            try:
+                with self._hot.connect() as conn:
+                    return conn.execute(query).scalar_one()
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def events_since(self, centre_id: str, seq: int, limit: int = 1000) -> list[dict]:
         with self.engine.connect() as conn:
@@ -305,6 +451,29 @@ class Store:
         tbl = t.metadata.tables[table]
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(tbl).where(tbl.c.centre_id == centre_id)).scalar_one()
+
+
+def _discard(conn: Connection, invalidate: bool) -> None:
+    """Give a hot-path connection back after a failure: rolled back, or thrown away if it is broken."""
+    if conn.closed:
+        return
+    try:
+        if invalidate:
+            conn.invalidate()
+        else:
+            dc = conn.connection.driver_connection
+            if not dc.closed:
+                dc.rollback()  # also leaves an aborted pipeline state
+    except Exception:
+        try:
+            conn.invalidate()
+        except Exception:
+            pass
+    finally:
+        try:
+            conn.close()
+        except Exception:
+            pass
 
 
 # ---------------------------------------------------------------------- row mapping
