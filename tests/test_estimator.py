@@ -188,3 +188,37 @@ def test_better_than_naive_on_simulated_days():
     assert mae["replay"] <= 2.0
     assert abs(statistics.fmean(err["replay"])) <= 0.75
     assert mae["replay"] <= 0.6 * mae["naive"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_one_replay_for_every_ticket_gives_each_ticket_its_own_estimate(seed):
+    """The phones' batch (one replay) equals asking ticket by ticket, with shared counters and priorities."""
+    rng = random.Random(seed)
+    hall = hall_of({1: ["A"], 2: ["A", "B"], 3: ["B", "C"], 4: ["C"]}, fields=("A", "B", "C", "D"))
+    for minute in range(40):
+        issue(hall, rng.choice("ABCD"), minute, priority="elderly" if rng.random() < 0.1 else None)
+    serve(hall, 2, 40)
+    serve(hall, 3, 41)
+    est = ReplayEstimator(ServiceTimes({"A": 10.0, "B": 4.0, "C": 6.0}, cv=0.6))
+    now = at(45)
+    batch = est.estimates(hall, now)
+    waiting = [t for t in hall.tickets.values() if t.state == "waiting"]
+    assert set(batch) == {t.id for t in waiting}
+    for ticket in waiting:
+        assert batch[ticket.id] == est(hall, ticket, now), ticket.code
+    assert {batch[t.id] for t in waiting if t.field == "D"} == {None}  # nobody serves D
+
+
+def test_a_very_long_queue_is_estimated_at_bounded_cost_and_in_order():
+    """Past max_steps the replay extrapolates at its own pace: later tickets never get shorter waits."""
+    hall = hall_of({1: ["A"], 2: ["A"]})
+    tickets = [issue(hall, "A", i / 100) for i in range(3000)]
+    est = ReplayEstimator(ServiceTimes({"A": 10.0}, cv=0.0), max_steps=200)
+    exact = ReplayEstimator(ServiceTimes({"A": 10.0}, cv=0.0), max_steps=10_000)
+    now = at(30)
+    batch = est.estimates(hall, now)
+    waits = [batch[t.id] for t in tickets]
+    assert waits == sorted(waits)
+    # two counters of 10 minutes: the replay is exact and the extrapolation keeps its pace
+    assert waits[-1] == pytest.approx(exact(hall, tickets[-1], now), rel=0.01)
+    assert est(hall, tickets[-1], now) == pytest.approx(waits[-1])

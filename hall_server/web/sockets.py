@@ -36,7 +36,7 @@ from .asgi import client_address
 from .auth import ANONYMOUS, Forbidden, device_actor
 from .devices import PRINTER_STATES, device_room
 from .live import OVERLOADED, OVERLOADED_VI
-from .views import snapshot, ticket_status
+from .views import snapshot, ticket_status, wait_estimates
 
 log = logging.getLogger(__name__)
 
@@ -375,10 +375,11 @@ class TrackerUpdater:
     def _send(self, fields: set[str], tickets: set[int], sweep: bool = False) -> None:
         out = []
         with self.ext.service.read() as hall:
+            estimates = wait_estimates(self.ext, hall)  # one replay for every phone
             for tracking_id in list(self.ext.trackers):
                 ticket = hall.ticket_by_tracking(tracking_id)
                 if ticket is not None and (sweep or ticket.field in fields or ticket.id in tickets):
-                    status = ticket_status(self.ext, hall, ticket)
+                    status = ticket_status(self.ext, hall, ticket, estimates)
                     if self._last.get(tracking_id) != status:
                         out.append((tracking_id, status))
                         self._last[tracking_id] = status

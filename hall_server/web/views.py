@@ -48,9 +48,23 @@ def print_job(ext, ticket: dict) -> dict:
     }
 
 
-def ticket_status(ext, hall, ticket) -> dict:
+def wait_estimates(ext, hall) -> dict[int, float | None] | None:
+    """Minutes until called, from now, for every waiting ticket, from one replay of the hall;
+    None when the hall's estimator answers one ticket at a time."""
+    batch = getattr(ext.service.estimator, "estimates", None)
+    return batch(hall, ext.service.clock()) if batch is not None else None
+
+
+def ticket_status(ext, hall, ticket, estimates: dict[int, float | None] | None = None) -> dict:
+    """A ticket's public status; ``estimates`` from :func:`wait_estimates` when many are sent at once."""
     config = ext.config
-    wait = ext.service.estimator(hall, ticket)
+    if ticket.state.value != "waiting":
+        wait = 0.0
+    elif estimates is not None:
+        wait = estimates.get(ticket.id)
+    else:
+        batch = getattr(ext.service.estimator, "estimates", None)
+        wait = ext.service.estimator(hall, ticket, ext.service.clock()) if batch else ext.service.estimator(hall, ticket)
     return {
         "code": ticket.code,
         "field": ticket.field,
