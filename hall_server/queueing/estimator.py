@@ -296,7 +296,7 @@ class ReplayEstimator:
         heapq.heapify(heap)
         choose, pop, push = policy.choose, heapq.heappop, heapq.heappush
         first = last = None
-        for step in range(self.max_steps):
+        for _ in range(self.max_steps):
             if not heap or not queues:
                 return
             at, number, fields = pop(heap)
