@@ -187,7 +187,7 @@ class ReplayEstimator:
     name = "replay"
 
     def __init__(self, service_times: ServiceTimes | None = None, *, stagger: float = 0.6,
-                 max_steps: int = 500):
+                 max_steps: int = 300):
         if not 0 <= stagger <= 1:
             raise ValueError("stagger must lie in [0, 1]")
         self.service_times = service_times or ServiceTimes()
