@@ -38,14 +38,14 @@ from flask_login import current_user, login_required
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import insert, select, update
 
-from ..reports import charts, export, figures, labels
-from ..reports.alerts import AlertSettings, alert_signature, wait_alerts
-from ..reports.live import hall_view, today_visits
-from ..store import schema as t
-from . import schemas as s
-from .i18n import Texts
-from .api import BadRequest, add_query
-from .auth import Forbidden, current_actor
+from ...reports import charts, export, figures, labels
+from ...reports.alerts import AlertSettings, alert_signature, wait_alerts
+from ...reports.live import hall_view, today_visits
+from ...store import schema as t
+from .. import schemas as s
+from ..i18n import Texts
+from ..api import BadRequest, add_query
+from ..auth import Forbidden, current_actor
 
 log = logging.getLogger(__name__)
 bp = Blueprint("supervisor", __name__)
@@ -380,7 +380,7 @@ def clean_notice(raw: str) -> str:
 
 def set_notice(ext, value: str, actor) -> None:
     """Store the notice and its audit row in one transaction, then show it everywhere."""
-    from .sockets import centre_room
+    from ..sockets import centre_room
 
     at = ext.service.clock()
     with ext.store.engine.begin() as conn:
@@ -418,7 +418,7 @@ class AlertChecker:
         self._wake.set()
 
     def _run(self) -> None:
-        from ..background import stopping
+        from ...background import stopping
 
         while not stopping.is_set():
             woken = self._wake.wait(self.interval)
@@ -445,7 +445,7 @@ class AlertChecker:
             self._signature = signature
             self.current = alerts
         if changed and ext.live is not None:
-            from .sockets import centre_room
+            from ..sockets import centre_room
 
             ext.live.emit("wait_alerts", alerts, to=centre_room(ext.config.id))
         return alerts
@@ -731,8 +731,8 @@ _PLANNERS: dict = {}
 
 def _planner(config, day):
     """The live staffing planner for ``day`` (built once a day: about a second on a big hall)."""
-    from ..queueing.advice import LivePlanner, groups_from_hall
-    from ..queueing.profile import SMALL_HALL
+    from ...queueing.advice import LivePlanner, groups_from_hall
+    from ...queueing.profile import SMALL_HALL
 
     key = (config.id, day)
     if key not in _PLANNERS:
@@ -746,7 +746,7 @@ def _planner(config, day):
 @add_query("GET", "/supervisor/advice", "Concrete staffing moves suggested for the hall as it is now",
            "a supervisor or admin", AdviceOut, public=False)
 def staffing_advice(args):
-    from ..queueing.moves import suggest_moves
+    from ...queueing.moves import suggest_moves
 
     ext = _ext()
     actor = current_actor()

@@ -36,17 +36,17 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from flask_login import current_user
 from pydantic import Field, StrictInt, StrictStr
 
-from ..citizen import rating as rt
-from ..citizen.booking import BookingDesk, BookingError, normalize_code, qr_png_data_url
-from ..citizen.contact import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
-from ..citizen.notify import notifiers_from
-from ..citizen.outbox import NotificationWorker, outbox_log, subscribe, subscriptions_of, unsubscribe
-from ..citizen.settings import load_citizen_settings
-from ..engine import IssueTicket, TicketState
-from . import schemas as s
-from .i18n import Texts
-from .api import BadRequest, add_query
-from .auth import Forbidden, current_actor, device_actor
+from ...citizen import rating as rt
+from ...citizen.booking import BookingDesk, BookingError, normalize_code, qr_png_data_url
+from ...citizen.contact import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
+from ...citizen.notify import notifiers_from
+from ...citizen.outbox import NotificationWorker, outbox_log, subscribe, subscriptions_of, unsubscribe
+from ...citizen.settings import load_citizen_settings
+from ...engine import IssueTicket, TicketState
+from .. import schemas as s
+from ..i18n import Texts
+from ..api import BadRequest, add_query
+from ..auth import Forbidden, current_actor, device_actor
 
 log = logging.getLogger(__name__)
 bp = Blueprint("citizen", __name__)
@@ -742,7 +742,7 @@ def booking_no_show(args):
            "dispenser also gets the print job", "a dispenser, staff, or anyone at the public kiosk (rate-limited)",
            CheckInOut, status=201)
 def booking_check_in(args):
-    from .sockets import send_print_job
+    from ..sockets import send_print_job
 
     ext, desk = _ext(), _citizen().desk
     actor = current_actor()
