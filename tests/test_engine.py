@@ -236,3 +236,16 @@ def test_routing_policies_are_pluggable(demo_config, policy, expected):
 def test_naive_time_is_refused(hall):
     with pytest.raises(DomainError):
         hall.execute(IssueTicket(field="DD"), T0.replace(tzinfo=None))
+
+
+def test_a_refused_command_on_a_new_day_changes_nothing(hall):
+    """The first command of a new day starts the day only if the command itself is accepted."""
+    waiting = issue(hall, "DD", T0)
+    before = hall.state_dict()
+    next_day = T0 + timedelta(days=1)
+    refused(hall, CallNext(counter=99), next_day, "not_found")
+    assert hall.state_dict() == before  # still yesterday, the ticket still waiting, no event
+    assert hall.tickets[waiting.id].state.value == "waiting"
+    accepted = issue(hall, "HT", next_day)  # an accepted command starts the day
+    assert hall.tickets.get(waiting.id) is None or hall.tickets[waiting.id].state.value == "expired"
+    assert accepted.code.endswith("001") and hall.service_day == hall.local_day(next_day)

@@ -17,6 +17,7 @@ Each command is checked completely before anything changes, so a command that ra
 from __future__ import annotations
 
 import bisect
+import copy
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from .errors import (
     CounterBusy,
     CounterClosed,
     CounterPaused,
+    DomainError,
     InvalidCommand,
     InvalidTransition,
     NoOfficer,
@@ -206,13 +208,27 @@ class Hall:
         handler = getattr(self, "_do_" + getattr(command, "name", ""), None)
         if handler is None or not isinstance(command, c.Command):
             raise InvalidCommand(f"unknown command {command!r}")
+        # A command on a later day starts that day first (numbering from 001, yesterday's
+        # waiting tickets expire). If the command is then refused, the new day is undone
+        # with it: a refused command changes nothing. (The service starts each day on its
+        # own, before the command, so this copy is taken at most by direct callers.)
+        saved = self._saved_state() if self.service_day is None or self.local_day(at) > self.service_day else None
         result = self.advance(at)
         self._result = result
         try:
             handler(command, at)
+        except DomainError:
+            if saved is not None:
+                self.__dict__.update(saved)
+            raise
         finally:
             self._result = None
         return result
+
+    def _saved_state(self) -> dict[str, Any]:
+        """A deep copy of everything a command may change (not the configuration or policy)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("config", "policy", "_result")}
+        return copy.deepcopy(state, memo={id(_UNSET): _UNSET})  # the "no pending officer" marker stays itself
 
     def advance(self, at: datetime) -> Result:
         """Move to the service day of ``at`` if it is a later day.
