@@ -170,6 +170,7 @@ class DeviceLink:
         self._http.headers["Authorization"] = f"Bearer {self.token}"
         #: Why the last attempt failed: None, "refused" or "unreachable".
         self.problem: str | None = None
+        self._lost_reason = "dropped"
         self._last_problem: tuple[str, str] | None = None
         #: Connections made so far (the first one included).
         self.connections = 0
@@ -350,7 +351,8 @@ class DeviceLink:
             if connected_at is None:
                 delay = self.refused_delay if self.problem == "refused" else self.backoff.next()
             else:
-                log.warning("lost the connection to the hall server at %s; reconnecting", self.server)
+                log.warning("lost the connection to the hall server at %s (%s); reconnecting", self.server,
+                            self._lost_reason)
                 if time.monotonic() - connected_at > 5:
                     self.backoff.reset()  # it was a working link: try again soon
                 delay = self.backoff.next()
@@ -388,12 +390,13 @@ class DeviceLink:
             if self.sequencer.seq is not None:  # the snapshot came during connect()
                 self._synced.set()
         self.connections += 1
+        self._lost_reason = "dropped by this device"
         self.problem, self._last_problem = None, None
         log.info("connected to the hall server at %s%s", self.server, " again" if self.connections > 1 else "")
         self._notify(True)
         if self._up.is_set():
             self._ready.set()
-        tick = min(0.1, self.sequencer.gap_hold / 4)
+        tick = max(0.01, min(0.1, self.sequencer.gap_hold / 4))
         while not down.wait(tick):
             self.sequencer.tick()
         with self._lock:
@@ -433,7 +436,8 @@ class DeviceLink:
             rejected.append(str(message or "refused"))
 
         @client.on("disconnect")
-        def _disconnect(*_):
+        def _disconnect(*args):
+            self._lost_reason = str(args[0]) if args else "?"
             down.set()
 
         for event, handler in self.handlers.items():

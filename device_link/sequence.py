@@ -144,7 +144,10 @@ class Sequencer:
             self._pending.setdefault(seq, event)
             if self.seq is not None:
                 had_gap = self._gap_since is not None
-                if not self._drain() and had_gap:
+                if self._drain():
+                    if self.gap_hold <= 0:  # no hold: ask at once
+                        self.tick()
+                elif had_gap:
                     self.gaps_filled += 1
 
     def request(self, reason: str = "asked") -> bool:

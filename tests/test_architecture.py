@@ -2,7 +2,7 @@
 
 Every ``.py`` file of the packages is parsed with :mod:`ast`; every import is collected, at
 module level and inside functions (lazy imports count), plus ``importlib.import_module("…")``
-and ``__import__("…")`` with a literal name. Each rule says which packages a layer must not
+and ``__import__("…")`` with a literal name; only ``if TYPE_CHECKING:`` blocks (never run) are left out. Each rule says which packages a layer must not
 import; the one exception (the ``motcua`` launcher naming the device programs as strings) is
 checked to stay what docs/architecture.md says it is.
 """
@@ -56,6 +56,10 @@ def imports_of(path: Path, source: str | None = None) -> list[Import]:
 
     def visit(node: ast.AST, lazy: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:  # the body is for type checkers only, never run
+                    visit(other, lazy)
+                continue
             inner = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             if isinstance(child, ast.Import):
                 found.extend(Import(module, a.name, path, child.lineno, lazy) for a in child.names)

@@ -188,6 +188,9 @@ def test_snapshot_then_every_event_in_order_one_at_a_time_without_resyncs(server
         seqs = [e["seq"] for e in seen.events]
         assert seqs == list(range(first + 1, last + 1)), "every event once, in order"
         assert seen.overlap == 0 and link.resyncs == 0 and len(seen.snapshots) == 1
+        assert link.resync("test") and not link.resync("test"), "one request at a time"
+        wait_until(lambda: len(seen.snapshots) == 2, what="the snapshot asked for")
+        assert seen.snapshots[1]["seq"] == last and link.sequencer.reasons == {"test": 1}
     finally:
         link.stop()
     assert seen.connection == [True, False]
