@@ -5,7 +5,7 @@ Modules, one idea each:
 - :mod:`ticket_printer.render` — draw a ticket as a 1-bit image (Vietnamese text, QR code)
 - :mod:`ticket_printer.printer` — send it to an ESC/POS printer, read the printer's state
 - :mod:`ticket_printer.config` — the device file (server, token, printer, buttons, LED)
-- :mod:`ticket_printer.link` — the self-healing Socket.IO connection to the hall server
+- :mod:`device_link` (shared by every Pi program) — the self-healing connection to the hall server
 - :mod:`ticket_printer.buttons` — field buttons and the priority toggle (gpiozero)
 - :mod:`ticket_printer.status` — what the status LED shows
 - :mod:`ticket_printer.jobs` — print jobs and the ticket drawn for them
