@@ -64,6 +64,3 @@ class NothingWaiting(DomainError):
 
     code = "nothing_waiting"
 
-
-class OfficerBusy(DomainError):
-    code = "officer_busy"
