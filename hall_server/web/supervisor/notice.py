@@ -1,0 +1,69 @@
+"""The notice on the waiting-room display: stored with the centre, set by a supervisor, shown everywhere."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pydantic import Field, StrictStr
+from sqlalchemy import insert, select, update
+
+from ...store import schema as t
+from .. import schemas as s
+from ..api import BadRequest, add_query
+from . import WHO, app_ext, require_supervisor
+
+NOTICE_MAX = 500
+
+
+class NoticeBody(s.Body):
+    text: StrictStr = Field(max_length=2000, description="The notice; empty removes it (at most 500 characters)")
+
+
+class NoticeOut(s.Out):
+    text: str
+
+
+def load_notice(store, centre_id: str) -> str:
+    with store.engine.connect() as conn:
+        value = conn.execute(select(t.centres.c.notice).where(t.centres.c.id == centre_id)).scalar()
+    return value or ""
+
+
+def clean_notice(raw: str) -> str:
+    """NFC, one line, at most :data:`NOTICE_MAX` characters; :class:`BadRequest` otherwise."""
+    value = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw)).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+        raise BadRequest("invalid_body", "text: control characters are not allowed")
+    if len(value) > NOTICE_MAX:
+        raise BadRequest("invalid_body", f"text: at most {NOTICE_MAX} characters (got {len(value)})")
+    return value
+
+
+def set_notice(ext, value: str, actor) -> None:
+    """Store the notice and its audit row in one transaction, then show it everywhere."""
+    from ..sockets import centre_room
+
+    at = ext.service.clock()
+    with ext.store.engine.begin() as conn:
+        conn.execute(update(t.centres).where(t.centres.c.id == ext.config.id).values(notice=value))
+        conn.execute(insert(t.audit).values(centre_id=ext.config.id, at=at, actor=actor.id, role=actor.role,
+                                            action="set_notice", detail={"text": value}, outcome="ok"))
+    ext.notice = value
+    if ext.live is not None:
+        ext.live.emit("notice", {"text": value}, to=centre_room(ext.config.id))
+
+
+@add_query("GET", "/notice", "The notice shown on the waiting-room display", "anyone", NoticeOut)
+def get_notice(args):
+    return {"text": app_ext().notice}
+
+
+@add_query("PUT", "/notice", "Set the notice shown on the waiting-room display (empty removes it); "
+           "broadcast as the socket event `notice` and written to the audit log", WHO, NoticeOut,
+           public=False, body=NoticeBody)
+def put_notice(args, body: NoticeBody):
+    actor = require_supervisor()
+    value = clean_notice(body.text)
+    set_notice(app_ext(), value, actor)
+    return {"text": value}
