@@ -94,6 +94,25 @@ def xact_commits(url: str) -> int:
     return int(n)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pg_backends(url: str) -> list[int]:
+    """Process ids of the PostgreSQL backends serving ``url``'s database (same machine)."""
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).scalars().all()
+    eng.dispose()
+    return list(pids)
+
+
 class Tally:
     """What the clients saw, in the measured window."""
 
@@ -108,15 +127,33 @@ class Tally:
 
     commits_url: str | None = None  # PostgreSQL: count commits in the window too
     commits: int | None = None
+    store = None  # in-process: count the store's group commits in the window
+    writes: int | None = None
+
+    server_pids: list[int] = []
+    cpu: dict | None = None
+
+    def _cpu(self) -> dict:
+        backends = pg_backends(self.commits_url) if self.commits_url else []
+        return {"servers": sum(cpu_seconds(p) for p in self.server_pids),
+                "postgres": {p: cpu_seconds(p) for p in backends}, "client": sum(os.times()[:2])}
 
     def window_start(self) -> None:
+        self._cpu0 = self._cpu()
         self._c0 = xact_commits(self.commits_url) if self.commits_url else None
+        self._w0 = getattr(self.store, "group_commits", None)
         self.measuring = True
 
     def window_end(self) -> None:
         self.measuring = False
+        cpu1 = self._cpu()
+        pg = sum(v - self._cpu0["postgres"].get(p, 0.0) for p, v in cpu1["postgres"].items())
+        self.cpu = {"servers_s": round(cpu1["servers"] - self._cpu0["servers"], 2),
+                    "postgres_backends_s": round(pg, 2), "clients_s": round(cpu1["client"] - self._cpu0["client"], 2)}
         if self.commits_url:
             self.commits = xact_commits(self.commits_url) - self._c0
+        if self._w0 is not None:
+            self.writes = self.store.group_commits - self._w0
 
     def note(self, kind: str, ms: float) -> None:
         with self.lock:
@@ -204,6 +241,7 @@ def run_http(db: str, processes: int, warmup: float, seconds: float, threads: in
                                       threads=threads).start())  # one by one: the first migrates
         tally = Tally()
         tally.commits_url = url
+        tally.server_pids = [s.proc.pid for s in servers]
         elapsed = asyncio.run(_http_clients([s.url for s in servers], warmup, seconds, tally))
         extra = {}
     finally:
@@ -272,6 +310,7 @@ def run_service(db: str, warmup: float, seconds: float, url: str | None = None) 
     threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(KIOSKS)]
     threads += [threading.Thread(target=counter, args=(n,)) for n in range(1, COUNTERS + 1)]
     tally.commits_url = url if db == "postgres" else None
+    tally.store = store if store.pipelined else None
     for th in threads:
         th.start()
     time.sleep(warmup)
@@ -284,6 +323,9 @@ def run_service(db: str, warmup: float, seconds: float, url: str | None = None) 
     for th in threads:
         th.join()
     extra = {}
+    if tally.writes is not None:
+        extra = {"write_transactions_in_window": tally.writes,
+                 "commands_per_write_transaction": round(sum(tally.counts.values()) / max(1, tally.writes), 2)}
     store.close()
     extra |= check_db(url, tally)
     if db == "postgres" and own_db:
@@ -448,8 +490,14 @@ def summarise(tally: Tally, elapsed: float, extra: dict) -> dict:
         "latency_ms": {k: {"p50": q(v, 50), "p99": q(v, 99)} for k, v in tally.latency.items()},
         "errors": tally.errors[:5],
     }
+    if tally.cpu is not None:
+        out["cpu_seconds_in_window"] = tally.cpu
+        if commands:
+            out["server_cpu_ms_per_command"] = round(1000 * tally.cpu["servers_s"] / commands, 2)
+            out["postgres_cpu_ms_per_command"] = round(1000 * tally.cpu["postgres_backends_s"] / commands, 2)
     if tally.commits is not None:
-        # pg_stat_database counts every committed transaction of the database, reads included.
+        # pg_stat_database counts every committed transaction of the database, reads included
+        # (each autocommit sequence check and each pool pre-ping is one).
         out["db_commits_in_window"] = tally.commits
         out["commands_per_db_commit"] = round(commands / max(1, tally.commits), 2)
     return out | extra

@@ -348,6 +348,8 @@ class HallService:
                     cv.acquire()
                     self._leading = False
                     for queued in batch:
+                        if queued.outcome is None and queued.error is None:  # the leader itself was interrupted
+                            queued.error = RuntimeError("the group commit was interrupted; nothing was committed")
                         queued.done = True
                     cv.notify_all()
         if me.error is not None:
