@@ -2,6 +2,19 @@
 
 Templates call ``t("key")``; JavaScript gets the same table as ``window.MOTCUA.text``.
 Error codes from the API map to citizen- and officer-facing messages here too.
+
+Every text table of the web pages has one format, ``key -> {"vi": ..., "en": ...}`` (:data:`Table`):
+this module's :data:`TEXT` and the features' own (``hall_server/web/citizen/texts.py``,
+``hall_server/web/supervisor/texts.py``). A feature's page also gets this table, so a key means
+the same everywhere (tests/test_texts.py). The helpers work on any table::
+
+    >>> hello = checked({"hello": {"vi": "Xin chào {name}", "en": "Hello {name}"}})
+    >>> lookup(hello, "hello", "vi", name="An"), flat(hello, "en")
+    ('Xin chào An', {'hello': 'Hello {name}'})
+    >>> merge(hello, {"hello": {"vi": "Chào {name}", "en": "Hi {name}"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: text 'hello' defined twice, differently
 """
 
 from __future__ import annotations
@@ -10,7 +23,52 @@ import unicodedata
 
 LANGS = ("vi", "en")
 
-TEXT: dict[str, dict[str, str]] = {
+#: key -> {"vi": ..., "en": ...}
+Table = dict[str, dict[str, str]]
+
+
+def checked(table: Table) -> Table:
+    """``table`` itself, once every key is known to have exactly both languages, non-empty and NFC."""
+    for key, entry in table.items():
+        if not isinstance(entry, dict) or set(entry) != set(LANGS):
+            raise ValueError(f"text {key!r} must be {{'vi': ..., 'en': ...}}, not {entry!r}")
+        for lang, value in entry.items():
+            if not isinstance(value, str) or not value or not unicodedata.is_normalized("NFC", value):
+                raise ValueError(f"text {key!r} in {lang!r} must be a non-empty NFC string")
+    return table
+
+
+def lookup(table: Table, key: str, lang: str | None = None, **fmt) -> str:
+    """``key`` in ``lang`` (the request's language if ``None``; Vietnamese for a language the table
+    lacks), formatted with ``fmt`` if given; the key itself if the table lacks it."""
+    if lang is None:
+        from flask import g
+
+        lang = getattr(g, "lang", "vi")
+    entry = table.get(key)
+    if entry is None:
+        return key
+    value = entry.get(lang) or entry["vi"]
+    return value.format(**fmt) if fmt else value
+
+
+def flat(table: Table, lang: str) -> dict[str, str]:
+    """One language of ``table``, key -> text: what a page's JavaScript gets."""
+    return {key: lookup(table, key, lang) for key in table}
+
+
+def merge(*tables: Table) -> Table:
+    """One table from several; a key defined in two of them with different text is a :class:`ValueError`."""
+    out: Table = {}
+    for table in tables:
+        for key, entry in table.items():
+            if key in out and out[key] != entry:
+                raise ValueError(f"text {key!r} defined twice, differently")
+            out[key] = entry
+    return out
+
+
+TEXT: Table = {
     "app_name": {"vi": "Hệ thống xếp hàng Một cửa", "en": "One-stop queue system"},
     "kiosk": {"vi": "Lấy số thứ tự", "en": "Take a number"},
     "counter": {"vi": "Quầy giao dịch", "en": "Counter terminal"},
@@ -51,7 +109,8 @@ TEXT: dict[str, dict[str, str]] = {
     "pause": {"vi": "Tạm nghỉ", "en": "Pause"},
     "resume": {"vi": "Tiếp tục", "en": "Resume"},
     "offline": {"vi": "Mất kết nối máy chủ – đang kết nối lại…", "en": "Server connection lost – reconnecting…"},
-    "overloaded": {"vi": "Hệ thống đang quá tải, vui lòng thử lại sau", "en": "The system is overloaded, please try again later"},
+    "overloaded": {"vi": "Hệ thống đang quá tải, vui lòng thử lại sau",
+                   "en": "The system is overloaded, please try again later"},
     "system_unavailable": {"vi": "Hệ thống tạm thời gián đoạn. Vui lòng chờ trong giây lát.",
                            "en": "The system is temporarily unavailable. Please wait a moment."},
     "ticket_not_found": {"vi": "Không tìm thấy phiếu này.", "en": "Ticket not found."},
@@ -89,7 +148,8 @@ TEXT: dict[str, dict[str, str]] = {
     "fields_served": {"vi": "Lĩnh vực", "en": "Services"},
     "status": {"vi": "Trạng thái", "en": "Status"},
     "kiosk_desc": {"vi": "Màn hình cảm ứng cho công dân lấy số.", "en": "Touch screen where citizens take a number."},
-    "counter_desc": {"vi": "Dành cho cán bộ tại quầy (cần đăng nhập).", "en": "For officers at their counter (log in)."},
+    "counter_desc": {"vi": "Dành cho cán bộ tại quầy (cần đăng nhập).",
+                     "en": "For officers at their counter (log in)."},
     "display_desc": {"vi": "Bảng gọi số trong phòng chờ.", "en": "Call board for the waiting room."},
     "login_desc": {"vi": "Cán bộ, giám sát, quản trị.", "en": "Officers, supervisors, administrators."},
     "kiosk_hint": {"vi": "Chạm vào lĩnh vực cần giải quyết để lấy số thứ tự.",
@@ -153,47 +213,22 @@ TEXT: dict[str, dict[str, str]] = {
     "err_too_large": {"vi": "Yêu cầu quá lớn.", "en": "The request is too large."},
     "err_domain_error": {"vi": "Thao tác không thực hiện được.", "en": "This cannot be done."},
     "err_bad_login": {"vi": "Sai tên đăng nhập hoặc mật khẩu.", "en": "Wrong username or password."},
+    # weekdays (weekday_0 is Monday), as the reports and the wall board spell them
+    "weekday_0": {"vi": "Thứ Hai", "en": "Monday"},
+    "weekday_1": {"vi": "Thứ Ba", "en": "Tuesday"},
+    "weekday_2": {"vi": "Thứ Tư", "en": "Wednesday"},
+    "weekday_3": {"vi": "Thứ Năm", "en": "Thursday"},
+    "weekday_4": {"vi": "Thứ Sáu", "en": "Friday"},
+    "weekday_5": {"vi": "Thứ Bảy", "en": "Saturday"},
+    "weekday_6": {"vi": "Chủ nhật", "en": "Sunday"},
 }
 
-for _key, _pair in TEXT.items():
-    for _lang, _text in _pair.items():
-        assert unicodedata.is_normalized("NFC", _text), _key
+checked(TEXT)
 
 
 def translate(key: str, lang: str) -> str:
-    pair = TEXT.get(key)
-    if pair is None:
-        return key
-    return pair.get(lang) or pair["vi"]
+    return lookup(TEXT, key, lang)
 
 
 def table(lang: str) -> dict[str, str]:
-    return {key: translate(key, lang) for key in TEXT}
-
-
-class Texts:
-    """A feature's own text, as (Vietnamese, English) pairs checked for NFC at import.
-
-        >>> texts = Texts({"hello": ("Xin chào {name}", "Hello {name}")})
-        >>> texts.get("hello", "vi", name="An")
-        'Xin chào An'
-    """
-
-    def __init__(self, pairs: dict[str, tuple[str, str]]):
-        for key, pair in pairs.items():
-            assert all(unicodedata.is_normalized("NFC", x) for x in pair), key
-        self.pairs = pairs
-
-    def get(self, key: str, lang: str | None = None, **fmt) -> str:
-        if lang is None:
-            from flask import g
-
-            lang = getattr(g, "lang", "vi")
-        pair = self.pairs.get(key)
-        if pair is None:
-            return key
-        value = pair[1] if lang == "en" else pair[0]
-        return value.format(**fmt) if fmt else value
-
-    def table(self, lang: str) -> dict[str, str]:
-        return {key: self.get(key, lang) for key in self.pairs}
+    return flat(TEXT, lang)

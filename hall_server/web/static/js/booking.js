@@ -254,7 +254,7 @@
         tr.appendChild(M.el("td", null, b.ticket_code || ""));
         var act = M.el("td");
         if (supervisor && b.status === "booked") {
-          var button = M.el("button", "btn", M.t("mark_no_show"));
+          var button = M.el("button", "btn", M.t("b_mark_no_show"));
           button.type = "button";
           button.addEventListener("click", function () { noShow(b.code, button); });
           act.appendChild(button);
