@@ -33,9 +33,11 @@ HALL --db sqlite:///… --host 127.0.0.1 --port P``) on a generated 100-counter 
    for ``--issue-seconds``, everything still connected; tickets/s and duplicate numbers in the
    answers and (after the server stops) in the database.
 8. **past the cap**: only when ``serve --help`` offers ``--max-connections`` (the server is
-   started with ``--max-connections`` = every planned connection + ``--cap-slack``): open
-   ``--past-cap`` more tracker connections and time each refusal (target ≤ 100 ms), then show a
-   display still connects. Skipped, with a message, otherwise.
+   started with ``--max-connections`` = trackers + ``--cap-slack``: the cap counts public
+   connections, devices have a reserve above it): open ``--past-cap`` more tracker connections
+   and time each refusal (target ≤ 100 ms), then show a display still connects. Skipped, with a
+   message, otherwise. A server that limits connects per address (``--connects-per-minute``)
+   gets 1,000,000: every bench client comes from 127.0.0.1.
 
 Variants: ``asgi`` (default) runs this working tree with .venv (``--ref COMMIT`` runs that commit
 instead, from ``git archive``); ``threading`` runs commit 3034b9d (Flask-SocketIO threading under
@@ -59,7 +61,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import resource
 import shutil
 import signal
@@ -67,7 +68,6 @@ import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -182,7 +182,7 @@ async def _generator(url: str, ids: list[str], opts: dict, pipe) -> None:
     sem = asyncio.Semaphore(opts["concurrency"])
     outcomes: Counter = Counter()
     times: list[float] = []
-    by_code: dict[str, list] = {}  # ticket code -> [messages, saw it called or later]
+    by_code: dict[str, list] = {}  # ticket code -> a [messages, saw it called or later] per tracker
     stats = {"ticket_messages": 0, "pongs": 0, "dropped_after_connect": 0}
     open_ws = []
     pending = [len(ids)]
@@ -193,7 +193,8 @@ async def _generator(url: str, ids: list[str], opts: dict, pipe) -> None:
             stats["ticket_messages"] += 1
             data = json.loads(msg[2:])[1]
             if rec is None:
-                rec = by_code.setdefault(data["code"], [0, False])
+                rec = [0, False]
+                by_code.setdefault(data["code"], []).append(rec)
             rec[0] += 1
             if data.get("state") not in (None, "waiting"):
                 rec[1] = True
@@ -238,9 +239,9 @@ async def _generator(url: str, ids: list[str], opts: dict, pipe) -> None:
         command = await loop.run_in_executor(None, pipe.recv)
         if command[0] == "stats":
             called = command[1]
-            tracked = [by_code[c] for c in called if c in by_code]
+            tracked = [rec for c in called for rec in by_code.get(c, ())]
             pipe.send(stats | {"connected_now": outcomes["ok"] - stats["dropped_after_connect"],
-                               "trackers_with_any_message": len(by_code),
+                               "trackers_with_any_message": sum(len(recs) for recs in by_code.values()),
                                "called_tracked": len(tracked), "called_tracked_updated": sum(1 for r in tracked if r[1])})
         elif command[0] == "close":
             closing = True
@@ -393,10 +394,10 @@ class Server:
         return os.environ | {"MOTCUA_INSTANCE": str(self.tmp / "instance"), "MOTCUA_SECRET_KEY": "bench-secret",
                              "PYTHONUNBUFFERED": "1"}
 
-    def supports(self, option: str) -> bool:
+    def help_text(self) -> str:
         out = subprocess.run([str(self.python), "-m", "hall_server", "serve", "--help"], cwd=self.cwd, env=self.env(),
                              capture_output=True, text=True, timeout=60)
-        return option in out.stdout
+        return out.stdout
 
     def issue_tickets(self, n: int) -> float:
         out = subprocess.run([str(self.python), "-c", ISSUE_SCRIPT, str(self.hall), self.db, str(n), ",".join(FIELDS)],
@@ -595,7 +596,7 @@ async def cap_phase(ws_url: str, args, received: dict) -> dict:
     refusals, outcomes = [], Counter()
     extra = []
     for k in range(args.past_cap):
-        outcome, ws, _, seconds = await sio_open(ws_url, {"track": tracking_id(k)}, args.timeout, args.deflate)
+        outcome, ws, _, seconds = await sio_open(ws_url, {"track": tracking_id(k % args.tickets)}, args.timeout, args.deflate)
         outcomes[outcome] += 1
         if ws is not None:
             extra.append(ws)
@@ -664,13 +665,18 @@ async def run(args) -> dict:
     hall = big_hall(tmp / "hall.toml", COUNTERS, args.displays, args.boxes)
     extra = list(args.server_args.split()) if args.server_args else []
     server = Server(python, cwd, tmp, hall, extra)
-    cap_supported = server.supports("--max-connections")
+    help_text = server.help_text()
+    cap_supported = "--max-connections" in help_text
     planned = args.trackers + args.displays + args.boxes
-    if cap_supported and args.past_cap:
-        server.extra += ["--max-connections", str(planned + args.cap_slack)]
-    n_tickets = args.trackers + args.calls + 200
+    cap = args.trackers + args.cap_slack  # the cap counts public connections; devices have a reserve above it
+    if cap_supported:
+        server.extra += ["--max-connections", str(cap)]
+    if "--connects-per-minute" in help_text:
+        # Every bench client comes from 127.0.0.1; real phones come from many addresses.
+        server.extra += ["--connects-per-minute", "1000000"]
+    n_tickets = args.tickets + args.calls + 200
     seconds = server.issue_tickets(n_tickets)
-    phases["tickets"] = {"issued": n_tickets, "how": "in-process HallService (the variant's code, 16 threads) "
+    phases["tickets"] = {"issued": n_tickets, "followed": args.tickets, "trackers_per_ticket": round(args.trackers / args.tickets, 2), "how": "in-process HallService (the variant's code, 16 threads) "
                          "against the same SQLite file, before the server started", "seconds": seconds}
     print(f"[{args.variant}] {n_tickets} tickets issued in-process through HallService before the server "
           f"started ({seconds:.1f} s)", flush=True)
@@ -692,7 +698,7 @@ async def run(args) -> dict:
         phases["devices"]["loadavg"] = loadavg()
         print(f"[{args.variant}] devices {phases['devices']['outcomes']} in {phases['devices']['seconds']} s", flush=True)
         n_gen = args.generators or max(1, math.ceil(args.trackers / 10_000))
-        ids = [tracking_id(i) for i in range(args.trackers)]
+        ids = [tracking_id(i % args.tickets) for i in range(args.trackers)]
         ctx = multiprocessing.get_context("spawn")
         opts = {"concurrency": max(1, args.concurrency // n_gen), "timeout": args.timeout, "deflate": args.deflate}
         t1 = time.perf_counter()
@@ -764,13 +770,17 @@ async def run(args) -> dict:
             print(f"[{args.variant}] past the cap: n/a (no --max-connections in serve --help)", flush=True)
         else:
             phases["past_cap"] = await cap_phase(ws_url, args, received) | {
-                "max_connections": planned + args.cap_slack, "loadavg": loadavg()}
+                "max_connections": cap, "loadavg": loadavg()}
             print(f"[{args.variant}] past the cap {phases['past_cap']}", flush=True)
         alive = server.proc.poll() is None
         phases["server_alive_at_end"] = alive
     finally:
         # The server goes first, so the clients' sockets close passively (no TIME_WAIT eats ports).
-        log_tail = server.read_log()[-4000:] if server.proc else ""
+        log = server.read_log() if server.proc else ""
+        log_tail = log[-4000:]
+        result["server_log_counts"] = {word: log.count(word) for word in
+                                       ("Traceback", "ERROR", "CRITICAL", "WORKER TIMEOUT", "RecursionError",
+                                        "Too many open files")}
         server.stop()
         for device in devices:
             await device.close()
@@ -798,16 +808,9 @@ async def run(args) -> dict:
 
 
 def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "machine": platform.machine(),
-            "python": sys.version.split()[0], "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)}
+    from .record import machine as record_machine
+
+    return record_machine() | {"memory_gib": round(psutil.virtual_memory().total / 2**30, 1)}
 
 
 def summary(r: dict) -> str:
@@ -847,33 +850,58 @@ def summary(r: dict) -> str:
 
 
 def save(r: dict) -> Path:
-    path = RESULTS / f"connections-{r['variant']}.json"
-    data = json.loads(path.read_text()) if path.exists() else {"benchmark": "connections", "variant": r["variant"], "runs": {}}
-    data["runs"][str(r["params"]["trackers"])] = r
-    data["runs"] = dict(sorted(data["runs"].items(), key=lambda kv: int(kv[0])))
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return path
+    """Merge this run into bench/results/connections-<variant>.json (one entry per tracker count);
+    the top-level record (bench/record.py) is that of the latest run, each run keeps its own."""
+    from .record import write_result
+
+    name = f"connections-{r['variant']}"
+    path = RESULTS / f"{name}.json"
+    runs = json.loads(path.read_text()).get("runs", {}) if path.exists() else {}
+    runs[run_key(r["params"])] = r
+    runs = dict(sorted(runs.items(), key=lambda kv: (kv[0].partition("@")[2],
+                                                     *(int(x) for x in kv[0].partition("@")[0].split("/")))))
+    return write_result(name, {"variant": r["variant"], "latest_run": run_key(r["params"]), "runs": runs})
+
+
+def run_key(params: dict) -> str:
+    """"10000" (one ticket per tracker) or "10000/1000" (10,000 trackers following 1,000 tickets)."""
+    trackers, tickets = params["trackers"], params.get("tickets") or params["trackers"]
+    key = str(trackers) if tickets == trackers else f"{trackers}/{tickets}"
+    return key + (f"@{params['label']}" if params.get("label") else "")
 
 
 def table() -> str:
-    head = ("| variant | trackers | connected / planned | connect s | health p50 / p99 ms | call→display p50 / p99 / max ms "
-            "| missing | trackers updated / called | RSS base → full MB | KB / conn | issue tickets/s | load start → end |")
-    rows = [head, "|" + "---|" * 12]
+    """Every saved run as one markdown table (docs/decisions/0001-live-layer-figures.md)."""
+    head = ("| variant | trackers (/ tickets) | connected / planned | connect s | health p50 / p99 ms "
+            "| call→display p50 / p99 / max ms | missing / deliveries | trackers updated / called "
+            "| dropped after connect | RSS base → full MB | KB / conn | issue tickets/s | load start → end |")
+    rows = [head, "|" + "---|" * 13]
     for variant in ("threading", "gevent", "asgi"):
         path = RESULTS / f"connections-{variant}.json"
         if not path.exists():
             continue
-        for size, r in json.loads(path.read_text())["runs"].items():
+        for key, r in json.loads(path.read_text())["runs"].items():
             p = r["phases"]
             ca, h, c, t = p.get("connect_all", {}), p.get("health", {}), p.get("calls", {}), p.get("trackers_after_calls", {})
             i = p.get("issue", {})
-            calls = ("skipped" if "skipped" in c else f"{c.get('p50_ms')} / {c.get('p99_ms')} / {c.get('max_ms')}")
-            health = f"{h.get('p50_ms')} / {h.get('p99_ms')}" + (f" ({h['ok']}/{h['requests']} ok)" if h.get("errors") else "")
+            if "skipped" in c:
+                calls, missing = "skipped", "–"
+            else:
+                calls = f"{c.get('p50_ms')} / {c.get('p99_ms')} / {c.get('max_ms')}"
+                missing = f"{c.get('missing_deliveries')} / {c.get('deliveries', 0) + c.get('missing_deliveries', 0)}"
+                if c.get("errors"):
+                    calls += f" ({c['calls_ok']} of {r['params']['calls']} calls answered)"
+            health = (f"{h.get('p50_ms')} / {h.get('p99_ms')}" if h.get("ok") else "–") + (
+                f" ({h['ok']}/{h['requests']} ok)" if h.get("errors") else "")
+            dropped = f"{t.get('dropped_after_connect', '–')} trackers, {c.get('displays_dropped', '–')} displays"
+            issue = i.get("tickets_per_s", "–")
+            if i.get("errors"):
+                issue = f"{issue} ({sum(i['errors'].values())} errors)"
             rows.append(
-                f"| {variant} | {size} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
-                f"| {calls} | {c.get('missing_deliveries', '–')} | {t.get('called_tracked_updated', '–')} / {t.get('called_tracked', '–')} "
-                f"| {p.get('memory_base', {}).get('total_mb')} → {p.get('memory_full', {}).get('total_mb')} "
-                f"| {p.get('memory_full', {}).get('per_connection_kb')} | {i.get('tickets_per_s', '–')} "
+                f"| {variant} | {key} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
+                f"| {calls} | {missing} | {t.get('called_tracked_updated', '–')} / {t.get('called_tracked', '–')} "
+                f"| {dropped} | {p.get('memory_base', {}).get('total_mb')} → {p.get('memory_full', {}).get('total_mb')} "
+                f"| {p.get('memory_full', {}).get('per_connection_kb')} | {issue} "
                 f"| {r['loadavg_start'][0]} → {r['loadavg_end'][0]} |")
     return "\n".join(rows)
 
@@ -883,6 +911,8 @@ def main() -> None:
     ap.add_argument("--variant", choices=["asgi", "gevent", "threading"], default="asgi")
     ap.add_argument("--ref", default=None, help="asgi only: run this commit (git archive) instead of the working tree")
     ap.add_argument("--trackers", type=int, default=10_000)
+    ap.add_argument("--tickets", type=int, default=None,
+                    help="distinct tickets the trackers follow (default: one each); tracker i follows ticket i mod N")
     ap.add_argument("--displays", type=int, default=20)
     ap.add_argument("--boxes", type=int, default=100, help="button boxes, one counter each (at most 100)")
     ap.add_argument("--calls", type=int, default=None, help="call rounds (default 300; 60 below 1,000 trackers)")
@@ -899,6 +929,7 @@ def main() -> None:
     ap.add_argument("--server-args", default="", help="extra arguments for serve, e.g. '--threads 2000'")
     ap.add_argument("--profile", type=int, default=0, metavar="SECONDS",
                     help="py-spy dump and record the server worker for SECONDS during the calls")
+    ap.add_argument("--label", default="", help="saved under TRACKERS@LABEL, beside the unlabelled runs")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (hall, db, server log, profile)")
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/connections-<variant>.json")
     ap.add_argument("--table", action="store_true", help="print the markdown table of every saved run and exit")
@@ -911,6 +942,7 @@ def main() -> None:
     if args.issue_seconds is None:
         args.issue_seconds = 20 if args.trackers >= 1000 else 5
     args.boxes = min(args.boxes, COUNTERS)
+    args.tickets = min(args.tickets or args.trackers, args.trackers) or 1
     result = asyncio.run(run(args))
     print(summary(result))
     if not args.no_save:
