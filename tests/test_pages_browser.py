@@ -380,6 +380,8 @@ def test_display_shows_calls_made_together_one_after_another(pages, server):
         clear_counter(server, number, BUTTONS_1)
     display = pages.open("/display", 1920, 1080)
     wait_live(display)
+    # the date under the clock spells the weekday as the reports and the wall board do
+    assert re.fullmatch(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ nhật), \d{1,2}/\d{1,2}/\d{4}", display.inner_text("#clock-date"))
     display.evaluate("""() => {
         window.__shown = [];
         window.MOTCUA.onCall = (t, c) => { window.__shown.push([t.code, c.number, Date.now()]); };

@@ -165,8 +165,16 @@
     var d = value instanceof Date ? value : new Date(value);
     return isNaN(d.getTime()) ? "" : hm.format(d);
   };
+  var dayOfWeek = fmt({weekday: "short"});
+  var dateOnly = fmt({day: "numeric", month: "numeric", year: "numeric"});
+  var WEEKDAYS = {Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6};
+  /* "Thứ Hai, 7/12/2026": the weekday from the centre's own text table (as the reports and the
+   * wall board spell it), the date in the centre's time zone. */
   M.fmtDate = function (value) {
-    return fmt({weekday: "long", day: "numeric", month: "numeric", year: "numeric"}).format(value);
+    var english = new Intl.DateTimeFormat("en-GB", {weekday: "short", timeZone: dayOfWeek.resolvedOptions().timeZone});
+    var k = WEEKDAYS[english.format(value)];
+    var name = k === undefined ? dayOfWeek.format(value) : M.t("weekday_" + k);
+    return name + ", " + dateOnly.format(value);
   };
   M.fmtDuration = function (seconds) {
     seconds = Math.max(0, Math.floor(seconds));
