@@ -362,9 +362,9 @@ class HallService:
                 self._ensure_fresh()
                 ids = list(dict.fromkeys(q.request_id for q in batch if q.request_id is not None))
                 locking = time.monotonic()  # whatever was committed before this is seen under the lock
-                with self.store.group_transaction(self.centre_id, ids) as tx:
+                with self.store.group_transaction(self.centre_id, ids, since=self.hall.seq) as tx:
                     if tx.db_seq != self.hall.seq:
-                        self.hall = self.store.catch_up(self.hall, tx.conn)
+                        self.hall = self.store.catch_up(self.hall, tx.conn, tx.changes)
                     first: dict[str, _Queued] = {}
                     for queued in batch:
                         rid = queued.request_id

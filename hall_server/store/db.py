@@ -199,13 +199,39 @@ class GroupTransaction:
         self.centre_id = centre_id
         self.db_seq = db_seq
         self.found = found
+        self.changes: Changes | None = None
         self.writesets: list[WriteSet] = []
 
     def apply(self, writesets: list["WriteSet"]) -> None:
         self.writesets.extend(w for w in writesets if not w.empty)
 
 
-_LOCK_SQL = "SELECT seq FROM centres WHERE id = %s FOR UPDATE"
+def _columns(table) -> str:
+    return ", ".join(f'"{c.name}"' for c in table.columns)
+
+
+_LOCK_SQL = f"SELECT {_columns(t.centres)} FROM centres WHERE id = %s FOR UPDATE"
+_CHANGED_TICKETS_SQL = f"SELECT {_columns(t.tickets)} FROM tickets WHERE centre_id = %s AND seq > %s"
+_CHANGED_COUNTERS_SQL = f"SELECT {_columns(t.counters)} FROM counters WHERE centre_id = %s AND seq > %s"
+
+
+class _Row:
+    """A row read through psycopg directly, with the column types' result processing applied
+    (aware UTC datetimes), readable by attribute like a SQLAlchemy row."""
+
+    def __init__(self, table, values: dict):
+        for col in table.columns:
+            value = values[col.name]
+            if isinstance(col.type, t.UTCDateTime):
+                value = col.type.process_result_value(value, None)
+            setattr(self, col.name, value)
+
+
+class Changes:
+    """The centre row and the rows changed after seq ``since``, read under the row lock."""
+
+    def __init__(self, since: int, centre: _Row, tickets: list[_Row], counters: list[_Row]):
+        self.since, self.centre, self.tickets, self.counters = since, centre, tickets, counters
 _FIND_SQL = "SELECT request_id, status, response FROM requests WHERE centre_id = %s AND request_id = ANY(%s)"
 
 
@@ -324,22 +350,30 @@ class Store:
             policy=policy,
         )
 
-    def catch_up(self, hall: Hall, conn: Connection) -> Hall:
+    def catch_up(self, hall: Hall, conn: Connection, prefetched: "Changes | None" = None) -> Hall:
         """Bring ``hall`` up to the database by reloading only rows changed since ``hall.seq``.
 
         Used when another process has written (multi-process deployments). A new service day
         or a gap too large for a patch falls back to a full reload.
         """
         config, cid = hall.config, hall.config.id
-        centre = conn.execute(select(t.centres).where(t.centres.c.id == cid)).one()
+        if prefetched is not None and prefetched.since == hall.seq:
+            centre = prefetched.centre  # read in the same round trip as the row lock
+        else:
+            prefetched = None
+            centre = conn.execute(select(t.centres).where(t.centres.c.id == cid)).one()
         if centre.seq == hall.seq:
             return hall
         if centre.service_day != hall.service_day or centre.seq - hall.seq > 5000:
             return self._load(conn, config, hall.policy)
-        tickets = [_ticket_from_row(r) for r in conn.execute(
-            select(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.seq > hall.seq))]
-        counters = [_counter_from_row(r) for r in conn.execute(
-            select(t.counters).where(t.counters.c.centre_id == cid, t.counters.c.seq > hall.seq))]
+        if prefetched is not None:
+            tickets = [_ticket_from_row(r) for r in prefetched.tickets]
+            counters = [_counter_from_row(r) for r in prefetched.counters]
+        else:
+            tickets = [_ticket_from_row(r) for r in conn.execute(
+                select(t.tickets).where(t.tickets.c.centre_id == cid, t.tickets.c.seq > hall.seq))]
+            counters = [_counter_from_row(r) for r in conn.execute(
+                select(t.counters).where(t.counters.c.centre_id == cid, t.counters.c.seq > hall.seq))]
         hall.patch(seq=centre.seq, next_ticket_id=centre.next_ticket_id, tickets=tickets, counters=counters)
         return hall
 
@@ -350,9 +384,12 @@ class Store:
             seq = conn.execute(select(t.centres.c.seq).where(t.centres.c.id == centre_id).with_for_update()).scalar_one()
             yield Transaction(conn, centre_id, seq)
 
-    def _lock_and_find(self, centre_id: str, request_ids: list[str]):
-        """BEGIN, lock the centre's row, look up request ids: one round trip; one retry on a dead connection."""
+    def _lock_and_find(self, centre_id: str, request_ids: list[str], since: int | None):
+        """One round trip: BEGIN, lock the centre's row, look up request ids, and read the rows
+        changed after seq ``since`` (what other processes wrote; usually none). One retry on a
+        dead connection."""
         import psycopg
+        from psycopg.rows import dict_row
 
         for attempt in (1, 2):
             conn = self._hot.connect()
@@ -360,13 +397,23 @@ class Store:
                 dc = conn.connection.driver_connection
                 with dc.pipeline():
                     dc.execute("BEGIN")
-                    lock = dc.execute(_LOCK_SQL, (centre_id,))
+                    lock = dc.cursor(row_factory=dict_row)
+                    lock.execute(_LOCK_SQL, (centre_id,))
                     find = dc.execute(_FIND_SQL, (centre_id, request_ids)) if request_ids else None
+                    if since is not None:  # after the lock in the same transaction: sees every commit before it
+                        tickets = dc.cursor(row_factory=dict_row)
+                        tickets.execute(_CHANGED_TICKETS_SQL, (centre_id, since))
+                        counters = dc.cursor(row_factory=dict_row)
+                        counters.execute(_CHANGED_COUNTERS_SQL, (centre_id, since))
                 row = lock.fetchone()
                 if row is None:
                     raise LookupError(f"no centre {centre_id!r} in the database")
                 found = {r[0]: (r[1], r[2]) for r in find.fetchall()} if find is not None else {}
-                return conn, row[0], found
+                changes = None
+                if since is not None:
+                    changes = Changes(since, _Row(t.centres, row), [_Row(t.tickets, r) for r in tickets.fetchall()],
+                                      [_Row(t.counters, r) for r in counters.fetchall()])
+                return conn, row["seq"], found, changes
             except psycopg.Error as exc:
                 gone = bool(dc.closed or dc.broken)
                 _discard(conn, gone)
@@ -381,20 +428,23 @@ class Store:
         raise AssertionError("unreachable")
 
     @contextmanager
-    def group_transaction(self, centre_id: str, request_ids: list[str] = ()):
+    def group_transaction(self, centre_id: str, request_ids: list[str] = (), since: int | None = None):
         """PostgreSQL: a transaction holding the centre's row lock, for a batch of commands.
 
         Two round trips when nobody else wrote: ``BEGIN`` + ``SELECT … FOR UPDATE`` + the stored
         answers of ``request_ids`` in one pipeline; then, when the block ends without an error,
-        every write given to ``tx.apply`` and ``COMMIT`` in another. The block returns only once
+        every write given to ``tx.apply`` and ``COMMIT`` in another. With ``since`` (the hall's
+        seq) the first round trip also reads the centre row and the rows changed after it, for
+        :meth:`catch_up` (``tx.changes``), so catching up with other processes costs no round trip. The block returns only once
         PostgreSQL has answered the ``COMMIT`` (after its WAL flush: ``synchronous_commit`` is
         not touched); if anything fails, the transaction is rolled back and the error raised.
         """
         import psycopg
 
-        conn, seq, found = self._lock_and_find(centre_id, list(request_ids))
+        conn, seq, found, changes = self._lock_and_find(centre_id, list(request_ids), since)
         try:
             tx = GroupTransaction(conn, centre_id, seq, found)
+            tx.changes = changes
             yield tx
             dc = conn.connection.driver_connection
             try:
