@@ -276,8 +276,8 @@ def run_service(db: str, warmup: float, seconds: float, url: str | None = None) 
             t0 = time.perf_counter()
             out = service.execute(IssueTicket(field=FIELDS[(k * 7 + i) % len(FIELDS)]), request_id=f"k{k}-{i}",
                                   actor=kiosk_actor)
-            if out.status != 201:
-                tally.errors.append(f"issue {out.status} {out.body}")
+            if not out.ok:
+                tally.errors.append(f"issue refused: {out.body}")
                 return
             tk = out.body["ticket"]
             tally.issued.append((tk["issue_field"], tk["code"], tk["service_day"]))
@@ -290,20 +290,20 @@ def run_service(db: str, warmup: float, seconds: float, url: str | None = None) 
             t0 = time.perf_counter()
             out = service.execute(CallNext(counter=n), request_id=f"c{n}-{i}", actor=box)
             i += 1
-            if out.status == 409 and out.body.get("error") == "nothing_waiting":
+            if out.error == "nothing_waiting":
                 tally.note("idle", 0)
                 time.sleep(IDLE_WAIT)
                 continue
-            if out.status != 200:
-                tally.errors.append(f"call {out.status} {out.body}")
+            if not out.ok:
+                tally.errors.append(f"call refused: {out.body}")
                 return
             tally.called.append(out.body["ticket"]["id"])
             tally.note("call", (time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             out = service.execute(Finish(counter=n), request_id=f"c{n}-{i}", actor=box)
             i += 1
-            if out.status != 200:
-                tally.errors.append(f"finish {out.status} {out.body}")
+            if not out.ok:
+                tally.errors.append(f"finish refused: {out.body}")
                 return
             tally.note("finish", (time.perf_counter() - t0) * 1000)
 
@@ -442,7 +442,7 @@ def roundtrips(n: int = 20, delay: float = 0.02) -> dict:
     relay = CountingRelay(delay=delay)
     store = Store(url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}"))
     service = HallService(load_hall(DEMO_HALL), store)
-    service.shared = True  # as the server sets it on PostgreSQL
+    service.shared = True  # as the server does on PostgreSQL
     box = Actor("buttons-1", "button_box")
     turns: dict[str, list[int]] = {"issue": [], "call_next": [], "finish": [], "read": []}
     waits: dict[str, list[float]] = {k: [] for k in turns}

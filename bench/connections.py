@@ -83,7 +83,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 VARIANTS = ROOT / "bench" / "variants"
 BASE_COMMIT = "3034b9d"  # the server before issue 14 (Flask-SocketIO threading mode, gunicorn gthread)
-VENV_EXTRAS = {"threading": [], "gevent": ["gevent"]}  # variants that get a venv of their own
+VENV_EXTRAS = {"threading": [], "gevent": ["gevent"], "gevent-estimator": ["gevent"]}  # variants with a venv of their own
+VENV_OF = {"gevent-estimator": "gevent"}  # same packages: share the venv
 FIELDS = ["DD", "HT", "CT", "KD", "XD", "LD", "MT", "NN", "GT", "GD", "YT", "VH", "TG", "NC", "BT", "KN"]
 KIOSK = "bench-kiosk-token-0000"
 COUNTERS = 100
@@ -337,7 +338,7 @@ def build_variant(name: str, ref: str | None) -> tuple[Path, Path, str]:
     if name in VENV_EXTRAS:
         # Its own venv: the product's .venv follows the working tree (which no longer has
         # Flask-SocketIO or gunicorn once the ASGI layer lands), and gevent stays out of it.
-        venv = Path(f"/tmp/motcua-{name}-venv")
+        venv = Path(f"/tmp/motcua-{VENV_OF.get(name, name)}-venv")
         python = venv / "bin" / "python"
         check = [str(python), "-c", "import flask_socketio, gunicorn, hall_server; " + "".join(
             f"import {m}; " for m in VENV_EXTRAS[name]) + "print(hall_server.__file__)"]
@@ -372,8 +373,8 @@ t0 = time.perf_counter()
 def issue(i):
     out = service.execute(IssueTicket(field=fields[i % len(fields)], tracking_id=f"bench-t{i:06d}"),
                           request_id=f"pre-{i}")
-    if out.status != 201:
-        raise RuntimeError(f"ticket {i}: {out.status} {out.body}")
+    if not out.ok:
+        raise RuntimeError(f"ticket {i}: {out.body}")
 
 with ThreadPoolExecutor(16) as pool:
     list(pool.map(issue, range(n)))
@@ -520,7 +521,12 @@ async def calls_phase(displays: list, boxes: list, received: dict, args) -> dict
     latencies, acks, called_codes = [], [], []
     missing, errors, streak, nothing = 0, Counter(), 0, 0
     rounds_done = 0
+    phase_end = time.perf_counter() + args.calls_deadline
+    stopped_early = None
     for i in range(args.calls):
+        if time.perf_counter() > phase_end:
+            stopped_early = f"calls phase deadline ({args.calls_deadline:g} s) reached after {i} rounds"
+            break
         counter, box = usable[i % len(usable)]
         try:
             await box.call({"command": "finish", "args": {"counter": counter}}, args.timeout)
@@ -552,7 +558,10 @@ async def calls_phase(displays: list, boxes: list, received: dict, args) -> dict
         latencies.extend((t - t0) * 1000 for t in got)
         await asyncio.sleep(args.pace)
     latencies.sort()
+    if streak >= 5:
+        stopped_early = "5 failed calls in a row"
     return {"rounds": rounds_done, "calls_ok": len(called_codes), "nothing_waiting": nothing, "errors": dict(errors),
+            "stopped_early": stopped_early,
             "displays": n_displays, "boxes": len(usable), "pace_s": args.pace,
             "deliveries": len(latencies), "missing_deliveries": missing,
             "p50_ms": pct(latencies, 50), "p90_ms": pct(latencies, 90), "p99_ms": pct(latencies, 99),
@@ -876,7 +885,7 @@ def table() -> str:
             "| call→display p50 / p99 / max ms | missing / deliveries | trackers updated / called "
             "| dropped after connect | RSS base → full MB | KB / conn | issue tickets/s | load start → end |")
     rows = [head, "|" + "---|" * 13]
-    for variant in ("threading", "gevent", "asgi"):
+    for variant in ("threading", "gevent", "gevent-estimator", "asgi"):
         path = RESULTS / f"connections-{variant}.json"
         if not path.exists():
             continue
@@ -889,8 +898,8 @@ def table() -> str:
             else:
                 calls = f"{c.get('p50_ms')} / {c.get('p99_ms')} / {c.get('max_ms')}"
                 missing = f"{c.get('missing_deliveries')} / {c.get('deliveries', 0) + c.get('missing_deliveries', 0)}"
-                if c.get("errors"):
-                    calls += f" ({c['calls_ok']} of {r['params']['calls']} calls answered)"
+                if c.get("errors") or c.get("stopped_early"):
+                    calls += f" ({c['calls_ok']} of {r['params']['calls']} calls made)"
             health = (f"{h.get('p50_ms')} / {h.get('p99_ms')}" if h.get("ok") else "–") + (
                 f" ({h['ok']}/{h['requests']} ok)" if h.get("errors") else "")
             dropped = f"{t.get('dropped_after_connect', '–')} trackers, {c.get('displays_dropped', '–')} displays"
@@ -908,7 +917,8 @@ def table() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.connections", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--variant", choices=["asgi", "gevent", "threading"], default="asgi")
+    ap.add_argument("--variant", choices=["asgi", "gevent", "threading", "gevent-estimator"], default="asgi",
+                    help="gevent-estimator: gevent + the bounded-cost wait estimates of 3dac3f8/9e318e5, ported")
     ap.add_argument("--ref", default=None, help="asgi only: run this commit (git archive) instead of the working tree")
     ap.add_argument("--trackers", type=int, default=10_000)
     ap.add_argument("--tickets", type=int, default=None,
@@ -917,6 +927,7 @@ def main() -> None:
     ap.add_argument("--boxes", type=int, default=100, help="button boxes, one counter each (at most 100)")
     ap.add_argument("--calls", type=int, default=None, help="call rounds (default 300; 60 below 1,000 trackers)")
     ap.add_argument("--pace", type=float, default=0.2, help="seconds between calls")
+    ap.add_argument("--calls-deadline", type=float, default=180, help="the calls phase stops after this many seconds")
     ap.add_argument("--health-requests", type=int, default=500)
     ap.add_argument("--issue-seconds", type=float, default=None, help="HTTP issue phase length (default 20; 5 below 1,000)")
     ap.add_argument("--past-cap", type=int, default=20, help="connections opened past --max-connections (0: skip)")

@@ -21,8 +21,8 @@ queued command and commits them together (two round trips to PostgreSQL per batc
 
     >>> service = HallService(config, Store("sqlite:///data/hall.db"))
     >>> outcome = service.execute(IssueTicket(field="DD"), request_id="kiosk-1:42")
-    >>> outcome.status, outcome.body["ticket"]["code"]
-    (201, 'A001')
+    >>> outcome.ok, outcome.body["ticket"]["code"]
+    (True, 'A001')
 """
 
 from __future__ import annotations
@@ -65,21 +65,35 @@ SYSTEM = Actor("system", "system")
 
 @dataclass
 class Outcome:
-    """The answer to one command: an HTTP-like status, a JSON body, the events it caused."""
+    """The answer to one command: a JSON body (``{"error": CODE, …}`` when refused), the events it
+    caused, and whether it is the stored answer of a repeated request id."""
 
-    status: int
     body: dict
     events: list[Event] = field(default_factory=list)
     replayed: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.status < 400
+        return "error" not in self.body
+
+    @property
+    def error(self) -> str | None:
+        return self.body.get("error")
+
+
+class DeadlinePassed(DomainError):
+    """The caller stopped waiting for this command before it could run; nothing was done."""
+
+    code = "deadline_passed"
+
+
+# The store keeps a number with each answered request id (older rows hold HTTP statuses);
+# an answer is replayed from its body alone.
+_ANSWERED, _REFUSED = 0, 1
 
 
 @dataclass
 class _Entry:
-    status: int
     body: dict
     events: list
     writes: list
@@ -93,10 +107,11 @@ class StaleHall(RuntimeError):
 class _Queued:
     """A command waiting for the next shared group commit, and then its answer."""
 
-    __slots__ = ("command", "request_id", "actor", "audit", "entry", "twin", "outcome", "error", "done")
+    __slots__ = ("command", "request_id", "actor", "audit", "deadline", "entry", "twin", "outcome", "error", "done")
 
-    def __init__(self, command, request_id, actor, audit):
+    def __init__(self, command, request_id, actor, audit, deadline):
         self.command, self.request_id, self.actor, self.audit = command, request_id, actor, audit
+        self.deadline = deadline
         self.entry: _Entry | None = None
         self.twin: _Queued | None = None  # an earlier command of the same batch with the same request id
         self.outcome: Outcome | None = None
@@ -115,16 +130,23 @@ class _Batch:
 class HallService:
     """One centre's hall, kept in memory and on disk in step."""
 
-    def __init__(self, config, store: Store, *, clock: Callable[[], datetime] = utcnow, policy=None):
+    def __init__(self, config, store: Store, *, clock: Callable[[], datetime] = utcnow, policy=None,
+                 shared: bool = False, estimator: Callable | None = None, group_commit: bool = True):
+        """``shared``: other processes write to the same database (PostgreSQL with several
+        processes); reads and commands then catch up with them first. ``estimator``:
+        ``(hall, ticket) -> minutes | None`` for the wait printed on a ticket (default: the naive
+        rule of hall_server/engine/estimate.py). ``group_commit``: concurrent commands share one
+        durable transaction."""
         self.config = config
         self.store = store
         self.clock = clock
         self.policy = policy
+        self.shared = shared
         self._lock = threading.RLock()
         self.hall: Hall = store.load_hall(config, policy)
-        self.listeners: list[Callable[[list[Event], "HallService"], None]] = []
-        self.estimator = naive_wait  # (hall, ticket) -> minutes or None; see hall_server/engine/estimate.py
-        self.group_commit = True  # single writer: batch concurrent commands into one transaction
+        self.listeners: list[Callable[[list[Event], HallService], None]] = []
+        self.estimator = estimator or naive_wait
+        self.group_commit = group_commit
         self._commit_lock = threading.Lock()
         self._batch = _Batch()
         self._pending: dict[str, tuple] = {}  # request id -> (entry, batch) not yet committed
@@ -136,7 +158,6 @@ class HallService:
     def centre_id(self) -> str:
         return self.config.id
 
-    shared = False  # True when other processes write to the same database
     _stale = False  # the hall in memory may hold changes the database refused
     # (shared) The hall holds everything committed before this time.monotonic(): set when a
     # sequence check or a row lock started. A read asked after it must look at the database;
@@ -181,18 +202,23 @@ class HallService:
             self._fresh_as_of = asked
 
     def execute(self, command: Command, *, request_id: str | None = None, actor: Actor = SYSTEM,
-                audit: bool | None = None) -> Outcome:
-        """Apply ``command`` durably. Domain errors come back as an outcome with status 4xx."""
+                audit: bool | None = None, deadline: float | None = None) -> Outcome:
+        """Apply ``command`` durably; a refusal comes back as an outcome whose body is the error.
+
+        ``deadline`` (Unix time): if the command has not run by then it does not run at all and
+        is answered ``deadline_passed`` — checked under the lock, just before it would run. A
+        request id answered before gets its stored answer, whatever the deadline.
+        """
         if audit is None:
             audit = actor.is_staff
         if self.group_commit and not self.shared:
-            return self._execute_grouped(command, request_id, actor, audit)
+            return self._execute_grouped(command, request_id, actor, audit, deadline)
         if self.group_commit and getattr(self.store, "pipelined", False):
-            return self._execute_shared_grouped(command, request_id, actor, audit)
+            return self._execute_shared_grouped(command, request_id, actor, audit, deadline)
         with self._lock:
             self._ensure_fresh()
             try:
-                outcome = self._execute_locked(command, request_id, actor, audit)
+                outcome = self._execute_locked(command, request_id, actor, audit, deadline)
             except BaseException:
                 # The database refused or failed: forget what the engine did in memory.
                 log.exception("command %s failed; reloading the hall from the database", command.name)
@@ -202,35 +228,18 @@ class HallService:
                 self._publish(outcome.events)
         return outcome
 
-    def _execute_locked(self, command, request_id, actor, audit) -> Outcome:
-        at = self.clock()
+    def _execute_locked(self, command, request_id, actor, audit, deadline) -> Outcome:
+        """One command in its own transaction, under the centre's row lock (no group commit)."""
         with self.store.transaction(self.centre_id) as tx:
             if tx.db_seq != self.hall.seq:
                 self.hall = self.store.catch_up(self.hall, tx.conn)
             if request_id is not None:
                 found = tx.find_request(request_id)
                 if found is not None:
-                    return Outcome(found[0], found[1], replayed=True)
-            hall = self.hall
-            before = hall.advance(at)
-            tx.write(before, hall)
-            try:
-                result = hall.execute(command, at)
-            except DomainError as exc:
-                result = None
-                status, body = exc.status, exc.to_dict()
-            else:
-                tx.write(result, hall)
-                status, body = self._answer(command, result, hall)
-            if request_id is not None:
-                tx.save_request(request_id, at, status, body)
-            if audit:
-                detail = command.to_dict()
-                if request_id:
-                    detail["request_id"] = request_id
-                tx.audit(at, actor.id, actor.role, command.name, detail, "ok" if status < 400 else body["error"])
-            events = before.events + (result.events if result else [])
-        return Outcome(status, body, events)
+                    return Outcome(found[1], replayed=True)
+            entry = self._apply(command, request_id, actor, audit, deadline)
+            tx.apply(entry.writes)
+        return Outcome(entry.body, entry.events)
 
     # ------------------------------------------------------------------ group commit
     # With one process writing (SQLite, the default), commands that arrive while a commit is on
@@ -239,7 +248,7 @@ class HallService:
     # transaction holding their command is committed. If a commit fails, that batch and the one
     # built on top of it are refused (503) and the hall is rebuilt from the database.
 
-    def _execute_grouped(self, command, request_id, actor, audit) -> Outcome:
+    def _execute_grouped(self, command, request_id, actor, audit, deadline) -> Outcome:
         with self._lock:
             self._ensure_fresh()
             if request_id is not None:
@@ -247,14 +256,14 @@ class HallService:
                 if pending is None:
                     found = self.store.find_request(self.centre_id, request_id)
                     if found is not None:
-                        return Outcome(found[0], found[1], replayed=True)
+                        return Outcome(found[1], replayed=True)
             if request_id is not None and pending is not None:
                 entry, batch = pending
             else:
                 batch = self._batch
                 if batch.base_seq is None:
                     batch.base_seq = self.hall.seq
-                entry = self._apply(command, request_id, actor, audit)
+                entry = self._apply(command, request_id, actor, audit, deadline)
                 batch.entries.append(entry)
                 if request_id is not None:
                     self._pending[request_id] = (entry, batch)
@@ -264,9 +273,9 @@ class HallService:
         self._commit(batch)
         if batch.error is not None:
             raise batch.error
-        return Outcome(entry.status, entry.body, [] if replay else entry.events, replayed=replay)
+        return Outcome(entry.body, [] if replay else entry.events, replayed=replay)
 
-    def _apply(self, command, request_id, actor, audit) -> "_Entry":
+    def _apply(self, command, request_id, actor, audit, deadline=None) -> _Entry:
         from .store.db import WriteSet
 
         at = self.clock()
@@ -274,22 +283,28 @@ class HallService:
         cid = self.centre_id
         before = hall.advance(at)
         writes = [WriteSet.of(cid, before, hall)]
+        result = None
         try:
+            if deadline is not None and at.timestamp() > deadline:
+                late = at.timestamp() - deadline
+                log.warning("%s from %s %s refused: its deadline passed %.1f s ago (a stalled server, or the "
+                            "device's clock is ahead)", command.name, actor.role, actor.id, late)
+                raise DeadlinePassed(f"the caller stopped waiting {late:.1f} s ago; nothing was done")
             result = hall.execute(command, at)
         except DomainError as exc:
-            result = None
-            status, body = exc.status, exc.to_dict()
+            body = exc.to_dict()
         else:
             writes.append(WriteSet.of(cid, result, hall))
-            status, body = self._answer(command, result, hall)
+            body = self._answer(command, result, hall)
+        refused = "error" in body
         extra = WriteSet()
         if request_id is not None:
-            extra.request(cid, request_id, at, status, body)
+            extra.request(cid, request_id, at, _REFUSED if refused else _ANSWERED, body)
         if audit:
             detail = command.to_dict() | ({"request_id": request_id} if request_id else {})
-            extra.audit_row(cid, at, actor.id, actor.role, command.name, detail, "ok" if status < 400 else body["error"])
+            extra.audit_row(cid, at, actor.id, actor.role, command.name, detail, body["error"] if refused else "ok")
         writes.append(extra)
-        return _Entry(status, body, before.events + (result.events if result else []), writes, request_id)
+        return _Entry(body, before.events + (result.events if result else []), writes, request_id)
 
     def _commit(self, batch: "_Batch") -> None:
         with self._commit_lock:
@@ -330,8 +345,8 @@ class HallService:
     # every queued command in order and commits them in one transaction. Commands arriving
     # meanwhile wait for the next leader (one of them).
 
-    def _execute_shared_grouped(self, command, request_id, actor, audit) -> Outcome:
-        me = _Queued(command, request_id, actor, audit)
+    def _execute_shared_grouped(self, command, request_id, actor, audit, deadline) -> Outcome:
+        me = _Queued(command, request_id, actor, audit, deadline)
         cv = self._queue_cv
         with cv:
             self._queue.append(me)
@@ -369,12 +384,12 @@ class HallService:
                     for queued in batch:
                         rid = queued.request_id
                         if rid is not None and rid in tx.found:
-                            status, body = tx.found[rid]
-                            queued.outcome = Outcome(status, body, replayed=True)
+                            queued.outcome = Outcome(tx.found[rid][1], replayed=True)
                         elif rid is not None and rid in first:
                             queued.twin = first[rid]  # a retry that came while the first was queued
                         else:
-                            queued.entry = self._apply(queued.command, rid, queued.actor, queued.audit)
+                            queued.entry = self._apply(queued.command, rid, queued.actor, queued.audit,
+                                                       queued.deadline)
                             if rid is not None:
                                 first[rid] = queued
                     tx.apply([w for q in batch if q.entry is not None for w in q.entry.writes])
@@ -390,15 +405,15 @@ class HallService:
             for queued in batch:
                 if queued.entry is not None:
                     entry = queued.entry
-                    queued.outcome = Outcome(entry.status, entry.body, entry.events)
+                    queued.outcome = Outcome(entry.body, entry.events)
                     events += entry.events
                 elif queued.twin is not None:
                     entry = queued.twin.entry
-                    queued.outcome = Outcome(entry.status, entry.body, [], replayed=True)
+                    queued.outcome = Outcome(entry.body, [], replayed=True)
             if events:
                 self._publish(events)
 
-    def _answer(self, command: Command, result: Result, hall: Hall) -> tuple[int, dict]:
+    def _answer(self, command: Command, result: Result, hall: Hall) -> dict:
         body: dict = {"ok": True, "seq": hall.seq, "events": [e.kind for e in result.events]}
         if result.ticket is not None:
             ticket = result.ticket
@@ -410,7 +425,7 @@ class HallService:
         counter = result.counter or (result.counters.get(getattr(command, "counter", None)))
         if counter is not None:
             body["counter"] = counter.to_dict()
-        return (201 if isinstance(command, IssueTicket) else 200), body
+        return body
 
     def _publish(self, events: list[Event]) -> None:
         for listener in list(self.listeners):

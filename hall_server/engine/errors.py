@@ -1,18 +1,18 @@
-"""Domain errors raised by the engine.
+"""Errors: one root for every refusal the system answers a caller with, and the engine's own.
 
-Every error carries a stable machine-readable ``code`` (used by the API and by
-clients to pick a Vietnamese message) and an English ``message`` for logs and
-API responses. An engine command that raises changes nothing.
+Every error carries a stable machine-readable ``code`` (used by the API and by clients to pick a
+Vietnamese message) and an English ``message`` for logs and API responses. Transports map
+classes to their own answers in one place (HTTP statuses: ``hall_server/web/errors.py``).
+An engine command that raises changes nothing.
 """
 
 from typing import Any
 
 
-class DomainError(Exception):
-    """A command that the rules of the hall refuse. Nothing was changed."""
+class MotCuaError(Exception):
+    """The root: a request refused, with a code, a message and details. Nothing was changed."""
 
-    code = "domain_error"
-    status = 409  # HTTP status the web layer maps this error to
+    code = "error"
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -23,18 +23,22 @@ class DomainError(Exception):
         return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
 
 
+class DomainError(MotCuaError):
+    """A command that the rules of the hall refuse now. Nothing was changed."""
+
+    code = "domain_error"
+
+
 class NotFound(DomainError):
     """An unknown field, counter, officer, priority category or ticket."""
 
     code = "not_found"
-    status = 404
 
 
 class InvalidCommand(DomainError):
     """A command whose arguments are wrong in themselves (bad type, bad value)."""
 
     code = "invalid_command"
-    status = 400
 
 
 class InvalidTransition(DomainError):

@@ -25,8 +25,8 @@ Plugging it into the server (it is pure, and takes well under a
 millisecond for a hall of 20 counters and 200 waiting tickets)::
 
     estimator = ReplayEstimator(ServiceTimes.from_profile(SMALL_HALL.for_fields(config.fields)))
-    estimator.learn_from_hall(service.hall)       # today's finished tickets, after a restart
-    service.estimator = estimator                  # (hall, ticket) -> minutes | None
+    service = HallService(config, store, estimator=estimator)  # (hall, ticket) -> minutes | None
+    estimator.learn_from_hall(service.hall)        # today's finished tickets, after a restart
     service.listeners.append(estimator.listener)   # keeps learning from finished tickets
 
 >>> from datetime import datetime, timedelta, timezone

@@ -171,20 +171,6 @@ class Transaction:
         ).first()
         return (row.status, row.response) if row else None
 
-    def save_request(self, request_id: str, at: datetime, status: int, response: dict) -> None:
-        self.conn.execute(
-            insert(t.requests).values(
-                centre_id=self.centre_id, request_id=request_id, at=at, status=status, response=response
-            )
-        )
-
-    def audit(self, at: datetime, actor: str, role: str, action: str, detail: dict, outcome: str) -> None:
-        self.conn.execute(
-            insert(t.audit).values(
-                centre_id=self.centre_id, at=at, actor=actor, role=role, action=action, detail=detail, outcome=outcome
-            )
-        )
-
 
 class GroupTransaction:
     """An open PostgreSQL transaction holding a centre's row lock (see :meth:`Store.group_transaction`).

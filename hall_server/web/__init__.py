@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from ..service import HallService
 from ..store import Store
-from .auth import Forbidden, login_manager
+from ..engine.errors import MotCuaError
+from .auth import login_manager
 from .devices import DeviceBoard
 
 log = logging.getLogger(__name__)
@@ -74,21 +75,18 @@ def _optional_blueprints():
             yield mod.bp
 
 
-def _plug_estimator(config, service: HallService) -> None:
+def _estimator(config):
     """Wait estimates that know which counters serve which fields (hall_server/queueing/estimator.py),
-    learning each field's service time from the day as it goes (docs/simulation.md)."""
+    learning each field's service time from the day as it goes (docs/simulation.md); None (the
+    naive rule) for a hall whose fields the profile cannot map."""
     from ..queueing.estimator import ReplayEstimator, ServiceTimes
     from ..queueing.profile import SMALL_HALL
 
     try:
-        estimator = ReplayEstimator(ServiceTimes.from_profile(SMALL_HALL.for_fields(config.fields)))
-    except Exception:  # a hall whose fields the profile cannot map: the naive rule still answers
+        return ReplayEstimator(ServiceTimes.from_profile(SMALL_HALL.for_fields(config.fields)))
+    except Exception:
         log.warning("replay estimator unavailable for this hall; using the naive wait estimate", exc_info=True)
-        return
-    with service.read() as hall:
-        estimator.learn_from_hall(hall)
-    service.estimator = estimator
-    service.listeners.append(estimator.listener)
+        return None
 
 
 def create_app(config, db_url: str, *, clock=None, message_queue: str | None = None,
@@ -123,10 +121,14 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     store = store or Store(db_url)
     kwargs = {"clock": clock} if clock else {}
-    service = HallService(config, store, **kwargs)
-    # Several processes on one database: reads catch up with what the others wrote.
-    service.shared = bool(message_queue) or not db_url.startswith("sqlite")
-    _plug_estimator(config, service)
+    estimator = _estimator(config)
+    # Several processes on one database (shared): reads catch up with what the others wrote.
+    service = HallService(config, store, shared=bool(message_queue) or not db_url.startswith("sqlite"),
+                          estimator=estimator, **kwargs)
+    if estimator is not None:
+        with service.read() as hall:
+            estimator.learn_from_hall(hall)  # today's finished tickets, after a restart
+        service.listeners.append(estimator.listener)
     ext = MotCua(config, store, service)
     app.extensions["motcua"] = ext
 
@@ -142,7 +144,7 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
 
         try:
             return current_actor().role != "anonymous"
-        except Forbidden:
+        except MotCuaError:
             return True
 
     limiter.limit(rate_limit, exempt_when=_public_issue_exempt, methods=["POST"])(api.bp)
@@ -181,9 +183,11 @@ def create_app(config, db_url: str, *, clock=None, message_queue: str | None = N
     def _too_large(exc):
         return jsonify(error="too_large", message="the request body is too large"), 413
 
-    @app.errorhandler(Forbidden)
-    def _forbidden(exc):
-        return jsonify(error="unauthorized" if exc.status == 401 else "forbidden", message=exc.message), exc.status
+    @app.errorhandler(MotCuaError)
+    def _refused(exc):
+        from .errors import http_status
+
+        return jsonify(exc.to_dict()), http_status(exc)
 
     @app.errorhandler(OperationalError)
     def _storage(exc):

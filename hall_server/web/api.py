@@ -7,7 +7,6 @@ header: a request repeated with the same key has its effect once and gets the sa
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,9 +14,12 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import login_user, logout_user
 from pydantic import BaseModel, ValidationError
 
+from .. import pipeline
 from ..engine import commands as c
+from ..engine.errors import MotCuaError
 from . import schemas as s
-from .auth import Forbidden, authorize, check_password, csrf_token, current_actor
+from .auth import Unauthenticated, check_password, csrf_token, current_actor
+from .errors import http_status, status_of_answer
 from .views import centre_info, public_ticket_status, snapshot
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,6 +39,7 @@ class Endpoint:
     who: str
     body: type[BaseModel] | None = None
     command: Callable[..., c.Command] | None = None  # (path args, body) -> Command
+    name: str | None = None  # the command's name (who may send it is checked before the body is read)
     query: Callable | None = None  # handler for reads
     response: type[BaseModel] = s.CommandOut
     status: int = 200
@@ -44,8 +47,7 @@ class Endpoint:
 
 
 def _issue(args, body: s.IssueBody) -> c.IssueTicket:
-    return c.IssueTicket(field=body.field, priority=body.priority, channel=body.channel or "kiosk",
-                         tracking_id=secrets.token_urlsafe(12))
+    return c.IssueTicket(field=body.field, priority=body.priority, channel=body.channel or "kiosk")
 
 
 def _ticket_id(body: s.CallBody) -> int:
@@ -64,37 +66,37 @@ SUPERVISOR = "a supervisor or admin"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", "/tickets", "Issue a ticket", "a dispenser, staff, or anyone at the public kiosk (rate-limited)",
-             s.IssueBody, _issue, status=201, public=True),
+             s.IssueBody, _issue, status=201, public=True, name=c.IssueTicket.name),
     Endpoint("POST", "/tickets/<int:ticket>/cancel", "Cancel a waiting ticket", SUPERVISOR,
-             command=lambda a, b: c.Cancel(ticket=a["ticket"])),
+             command=lambda a, b: c.Cancel(ticket=a["ticket"]), name=c.Cancel.name),
     Endpoint("POST", "/counters/<int:counter>/call-next", "Call the next citizen (finishing one being served)", COUNTER,
-             command=lambda a, b: c.CallNext(counter=a["counter"])),
+             command=lambda a, b: c.CallNext(counter=a["counter"]), name=c.CallNext.name),
     Endpoint("POST", "/counters/<int:counter>/call", "Call a specific waiting ticket (by id or by today's code)",
-             COUNTER, s.CallBody, lambda a, b: c.CallTicket(counter=a["counter"], ticket=_ticket_id(b))),
+             COUNTER, s.CallBody, lambda a, b: c.CallTicket(counter=a["counter"], ticket=_ticket_id(b)), name=c.CallTicket.name),
     Endpoint("POST", "/counters/<int:counter>/recall", "Call the current citizen again", COUNTER,
-             command=lambda a, b: c.Recall(counter=a["counter"])),
+             command=lambda a, b: c.Recall(counter=a["counter"]), name=c.Recall.name),
     Endpoint("POST", "/counters/<int:counter>/start", "Start serving the called citizen", COUNTER,
-             command=lambda a, b: c.StartServing(counter=a["counter"])),
+             command=lambda a, b: c.StartServing(counter=a["counter"]), name=c.StartServing.name),
     Endpoint("POST", "/counters/<int:counter>/finish", "Finish the current citizen", COUNTER,
-             command=lambda a, b: c.Finish(counter=a["counter"])),
+             command=lambda a, b: c.Finish(counter=a["counter"]), name=c.Finish.name),
     Endpoint("POST", "/counters/<int:counter>/no-show", "Mark the called citizen as not present", COUNTER,
-             command=lambda a, b: c.NoShow(counter=a["counter"])),
+             command=lambda a, b: c.NoShow(counter=a["counter"]), name=c.NoShow.name),
     Endpoint("POST", "/counters/<int:counter>/transfer", "Send the current citizen to another field's queue",
-             COUNTER, s.TransferBody, lambda a, b: c.Transfer(counter=a["counter"], field=b.field)),
+             COUNTER, s.TransferBody, lambda a, b: c.Transfer(counter=a["counter"], field=b.field), name=c.Transfer.name),
     Endpoint("POST", "/counters/<int:counter>/open", "Open the counter", COUNTER,
-             command=lambda a, b: c.OpenCounter(counter=a["counter"])),
+             command=lambda a, b: c.OpenCounter(counter=a["counter"]), name=c.OpenCounter.name),
     Endpoint("POST", "/counters/<int:counter>/close", "Close the counter", COUNTER,
-             command=lambda a, b: c.CloseCounter(counter=a["counter"])),
+             command=lambda a, b: c.CloseCounter(counter=a["counter"]), name=c.CloseCounter.name),
     Endpoint("POST", "/counters/<int:counter>/pause", "Pause the counter (no calls until resumed)", COUNTER,
-             command=lambda a, b: c.PauseCounter(counter=a["counter"])),
+             command=lambda a, b: c.PauseCounter(counter=a["counter"]), name=c.PauseCounter.name),
     Endpoint("POST", "/counters/<int:counter>/resume", "Resume a paused counter", COUNTER,
-             command=lambda a, b: c.ResumeCounter(counter=a["counter"])),
+             command=lambda a, b: c.ResumeCounter(counter=a["counter"]), name=c.ResumeCounter.name),
     Endpoint("PUT", "/counters/<int:counter>/officer", "Seat an officer at the counter (at its next free moment)",
-             SUPERVISOR, s.OfficerBody, lambda a, b: c.AssignOfficer(counter=a["counter"], officer=b.officer)),
+             SUPERVISOR, s.OfficerBody, lambda a, b: c.AssignOfficer(counter=a["counter"], officer=b.officer), name=c.AssignOfficer.name),
     Endpoint("DELETE", "/counters/<int:counter>/officer", "Unseat the counter's officer", SUPERVISOR,
-             command=lambda a, b: c.UnassignOfficer(counter=a["counter"])),
+             command=lambda a, b: c.UnassignOfficer(counter=a["counter"]), name=c.UnassignOfficer.name),
     Endpoint("PUT", "/counters/<int:counter>/fields", "Set the fields the counter serves (from its next call)",
-             SUPERVISOR, s.FieldsBody, lambda a, b: c.SetCounterFields(counter=a["counter"], fields=tuple(b.fields))),
+             SUPERVISOR, s.FieldsBody, lambda a, b: c.SetCounterFields(counter=a["counter"], fields=tuple(b.fields)), name=c.SetCounterFields.name),
 ]
 
 
@@ -205,48 +207,30 @@ def parse_body(model: type[BaseModel] | None):
         raise BadRequest("invalid_body", problems) from None
 
 
-def run_command(command: c.Command, actor, request_id: str | None):
-    """Authorize and execute a command; return (status, body). Shared by REST and sockets."""
-    ext = current_app.extensions["motcua"]
-    with ext.service.read() as hall:
-        authorize(actor, command.name, getattr(command, "counter", None), hall)
-    if request_id is not None:
-        request_id = f"{actor.role}:{actor.id}:{request_id}"[:100]
-    outcome = ext.service.execute(command, request_id=request_id, actor=actor)
-    return outcome.status, outcome.body
-
-
-_NAMES = {
-    ("POST", "/tickets"): "issue_ticket", ("POST", "cancel"): "cancel", ("POST", "call-next"): "call_next",
-    ("POST", "call"): "call_ticket", ("POST", "recall"): "recall", ("POST", "start"): "start_serving",
-    ("POST", "finish"): "finish", ("POST", "no-show"): "no_show", ("POST", "transfer"): "transfer",
-    ("POST", "open"): "open_counter", ("POST", "close"): "close_counter", ("POST", "pause"): "pause_counter",
-    ("POST", "resume"): "resume_counter", ("PUT", "officer"): "assign_officer",
-    ("DELETE", "officer"): "unassign_officer", ("PUT", "fields"): "set_counter_fields",
-}
-
-
-def _command_name(ep: Endpoint) -> str:
-    return _NAMES.get((ep.method, ep.path)) or _NAMES[(ep.method, ep.path.rsplit("/", 1)[-1])]
+def run_command(command: c.Command, actor, request_id: str | None, deadline: float | None = None):
+    """The one command pipeline (hall_server/pipeline.py) from a web request: (status, body)."""
+    outcome = pipeline.submit(current_app.extensions["motcua"].service, actor, command, request_id,
+                              deadline=deadline)
+    return status_of_answer(outcome.body, created=isinstance(command, c.IssueTicket)), outcome.body
 
 
 def _make_view(ep: Endpoint):
     def view(**args):
         actor = current_actor()
         if not ep.public and actor.role == "anonymous":
-            raise Forbidden("log in or send a device token", 401)
-        if ep.command is not None:  # who may ask is checked before what they sent
-            with current_app.extensions["motcua"].service.read() as hall:
-                authorize(actor, _command_name(ep), args.get("counter"), hall)
-        body = parse_body(ep.body)
+            raise Unauthenticated("log in or send a device token")
         if ep.query is not None:
+            body = parse_body(ep.body)
             result = ep.query(args, body) if ep.body else ep.query(args)
             return jsonify(result), ep.status
-        command = ep.command(args, body)
-        if isinstance(command, c.IssueTicket) and actor.role in ("officer", "supervisor", "admin"):
-            command = c.IssueTicket(field=command.field, priority=command.priority,
-                                    channel=command.channel if command.channel != "kiosk" else "counter",
-                                    tracking_id=command.tracking_id)
+        try:
+            command = ep.command(args, parse_body(ep.body))
+        except BadRequest:
+            # who may ask is answered before what they sent: a caller who may not send this
+            # command hears that, not what is wrong with the body
+            with current_app.extensions["motcua"].service.read() as hall:
+                pipeline.authorize(actor, ep.name, args.get("counter"), hall)
+            raise
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (0 < len(key) <= 64):
             raise BadRequest("invalid_header", "Idempotency-Key must be 1 to 64 characters")
@@ -257,7 +241,8 @@ def _make_view(ep: Endpoint):
             send_print_job(current_app.extensions["motcua"], actor.id, result["ticket"])
         return jsonify(result), status
 
-    view.__name__ = f"{ep.method.lower()}_{ep.path}".replace("/", "_").replace("<", "").replace(">", "").replace(":", "_").replace("-", "_")
+    view.__name__ = (f"{ep.method.lower()}_{ep.path}".replace("/", "_").replace("<", "").replace(">", "")
+                     .replace(":", "_").replace("-", "_"))
     return view
 
 
@@ -270,7 +255,7 @@ def add_query(method: str, path: str, summary: str, who: str, response: type[Bas
     """Add a JSON endpoint under /api/v1 from a feature module; it appears in the OpenAPI document.
 
     The handler gets the path arguments (and the parsed body, if ``body`` is given), may raise
-    :class:`BadRequest` or :class:`Forbidden`, and returns a dict matching ``response``.
+    :class:`BadRequest` or a :class:`~hall_server.engine.errors.MotCuaError`, and returns a dict matching ``response``.
     Feature modules must be imported before the API blueprint is registered (create_app does).
     """
 
@@ -289,6 +274,6 @@ def _bad_request(exc: BadRequest):
     return jsonify(error=exc.code, message=exc.message), exc.status
 
 
-@bp.errorhandler(Forbidden)
-def _forbidden(exc: Forbidden):
-    return jsonify(error="unauthorized" if exc.status == 401 else "forbidden", message=exc.message), exc.status
+@bp.errorhandler(MotCuaError)
+def _refused(exc: MotCuaError):
+    return jsonify(exc.to_dict()), http_status(exc)

@@ -25,34 +25,10 @@ from ..service import Actor
 login_manager = LoginManager()
 login_manager.login_view = "pages.login"
 _hasher = PasswordHasher()
-ANONYMOUS = Actor("anonymous", "anonymous")
+from ..pipeline import ANONYMOUS  # noqa: E402
 
-# Commands each role may send. Counter commands are further limited to the actor's counters.
-COUNTER_COMMANDS = {
-    "call_next", "call_ticket", "recall", "start_serving", "finish", "no_show", "transfer",
-    "pause_counter", "resume_counter", "open_counter", "close_counter",
-}
-SUPERVISOR_COMMANDS = COUNTER_COMMANDS | {
-    "issue_ticket", "cancel", "assign_officer", "unassign_officer", "set_counter_fields",
-}
-ALLOWED = {
-    "anonymous": {"issue_ticket"},
-    "dispenser": {"issue_ticket"},
-    "display": set(),
-    "button_box": COUNTER_COMMANDS,
-    "officer": COUNTER_COMMANDS | {"issue_ticket"},
-    "supervisor": SUPERVISOR_COMMANDS,
-    "admin": SUPERVISOR_COMMANDS,
-}
-
-
-class Forbidden(Exception):
-    """The caller may not do this. ``status`` is 401 (who are you?) or 403 (not you)."""
-
-    def __init__(self, message: str, status: int = 403):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+# Who may send which command, and the refusals: hall_server/pipeline.py (below the web layer).
+from ..pipeline import ALLOWED, COUNTER_COMMANDS, SUPERVISOR_COMMANDS, Forbidden, Unauthenticated, authorize  # noqa: E402,F401
 
 
 class StaffUser(UserMixin):
@@ -117,32 +93,15 @@ def current_actor() -> Actor:
         scheme, _, token = header.partition(" ")
         actor = device_actor(config, token.strip()) if scheme.lower() == "bearer" else None
         if actor is None:
-            raise Forbidden("invalid device token", 401)
+            raise Unauthenticated("invalid device token")
         g.actor = actor
         return actor
     if current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             sent = request.headers.get("X-CSRF-Token", "")
             if not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()) or not sent:
-                raise Forbidden("missing or wrong X-CSRF-Token header", 403)
+                raise Forbidden("missing or wrong X-CSRF-Token header")
         g.actor = current_user.actor
         return g.actor
     g.actor = ANONYMOUS
     return ANONYMOUS
-
-
-def authorize(actor: Actor, command: str, counter: int | None, hall) -> None:
-    """Raise :class:`Forbidden` unless ``actor`` may send ``command`` (at ``counter``)."""
-    if command not in ALLOWED.get(actor.role, set()):
-        status = 401 if actor.role == "anonymous" else 403
-        raise Forbidden(f"{actor.role} may not {command.replace('_', ' ')}", status)
-    if counter is None or command not in COUNTER_COMMANDS:
-        return
-    if actor.role == "button_box" and counter not in actor.counters:
-        raise Forbidden(f"device {actor.id} does not act for counter {counter}")
-    if actor.role == "officer":
-        seat = hall.counters.get(counter)
-        if seat is None:
-            return  # the engine answers "unknown counter"
-        if seat.officer != actor.officer:
-            raise Forbidden(f"officer {actor.officer} is not assigned to counter {counter}")

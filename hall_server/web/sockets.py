@@ -20,20 +20,21 @@ message from a thread leaves through :meth:`Live.emit`, in order.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
-import secrets
 
 from limits import parse as parse_limit
 from limits.strategies import FixedWindowRateLimiter
-from pydantic import ConfigDict, ValidationError, create_model
 from socketio.exceptions import ConnectionRefusedError as Refused
 
+from .. import pipeline
 from ..background import stopping
-from ..engine import COMMANDS, Event, IssueTicket
+from ..engine import Event
+from ..engine.errors import MotCuaError
+from ..pipeline import InvalidRequest
 from .asgi import client_address
-from .auth import ANONYMOUS, Forbidden, device_actor
+from .auth import ANONYMOUS, device_actor
+from .errors import http_status
 from .devices import PRINTER_STATES, device_room
 from .live import OVERLOADED, OVERLOADED_VI
 from .views import snapshot, ticket_status, wait_estimates
@@ -41,18 +42,6 @@ from .views import snapshot, ticket_status, wait_estimates
 log = logging.getLogger(__name__)
 
 DEVICE_ROLES = ("dispenser", "button_box", "display")
-
-
-def _args_model(cls):
-    """A strict pydantic model of a command's arguments (no coercion, no unknown keys)."""
-    fields = {
-        f.name: (f.type, f.default if f.default is not dataclasses.MISSING else ...)
-        for f in dataclasses.fields(cls)
-    }
-    return create_model(f"{cls.__name__}Args", __config__=ConfigDict(strict=True, extra="forbid"), **fields)
-
-
-_ADAPTERS = {name: (cls, _args_model(cls)) for name, cls in COMMANDS.items()}
 
 
 def centre_room(cid: str) -> str:
@@ -245,36 +234,17 @@ def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
     def run(actor, address, data):
         from .api import run_command
 
-        if not isinstance(data, dict) or not isinstance(data.get("command"), str):
-            return _err(400, "bad_message", 'send {"command": NAME, "args": {...}, "request_id": ID}')
-        name = data["command"]
-        adapter = _ADAPTERS.get(name)
-        if adapter is None:
-            return _err(400, "unknown_command", f"unknown command {name[:40]!r}")
-        args = data.get("args", {})
-        request_id = data.get("request_id")
-        if not isinstance(args, dict):
-            return _err(400, "invalid_command", "args must be an object")
-        if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 64):
-            return _err(400, "invalid_command", "request_id must be a string of 1 to 64 characters")
-        if name == IssueTicket.name and args.get("channel") == "booking":
-            return _err(400, "invalid_command", "booked tickets come from POST /api/v1/bookings/{code}/check-in")
-        if name == IssueTicket.name:
-            args = {k: v for k, v in args.items() if k != "tracking_id"} | {"tracking_id": secrets.token_urlsafe(12)}
-        if "fields" in args and isinstance(args["fields"], list):
-            args["fields"] = tuple(args["fields"])
         try:
-            cls, model = adapter
-            command = cls(**model.model_validate(args).model_dump())
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
-            return _err(400, "invalid_command", problems)
-        if actor.role == "anonymous" and not limiter.hit(issue_limit, "socket-command", cid, address):
-            return _err(429, "rate_limited", f"too many requests: {rate_limit}")
-        try:
-            status, body = run_command(command, actor, request_id)
-        except Forbidden as exc:
-            return _err(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+            if not isinstance(data, dict):
+                raise InvalidRequest('send {"command": NAME, "args": {...}, "request_id": ID}', code="bad_message")
+            command = pipeline.parse(data.get("command"), data.get("args", {}))
+            request_id = pipeline.request_id_of(data.get("request_id"))
+            deadline = pipeline.deadline_of(data.get("deadline"))
+            if actor.role == "anonymous" and not limiter.hit(issue_limit, "socket-command", cid, address):
+                return _err(429, "rate_limited", f"too many requests: {rate_limit}")
+            status, body = run_command(command, actor, request_id, deadline)
+        except MotCuaError as exc:
+            return {"status": http_status(exc), "body": exc.to_dict()}
         return {"status": status, "body": body}
 
     @sio.on("command")

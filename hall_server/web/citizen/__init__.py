@@ -41,7 +41,7 @@ from ...citizen.notify import notifiers_from
 from ...citizen.outbox import NotificationWorker
 from ...citizen.settings import load_citizen_settings
 from ..api import BadRequest
-from ..auth import Forbidden, current_actor
+from ..auth import Forbidden, Unauthenticated, current_actor
 from .texts import TEXT, text, text_table
 
 __all__ = ["bp", "Citizen", "Refused", "TEXT", "text", "text_table", "SUPERVISORS", "STAFF"]
@@ -119,7 +119,7 @@ def _refused(exc):
 def require_role(roles, actor=None):
     actor = actor or current_actor()
     if actor.role == "anonymous":
-        raise Forbidden("log in first", 401)
+        raise Unauthenticated("log in first")
     if actor.role not in roles:
         raise Forbidden(f"{actor.role} may not do this")
     return actor

@@ -1,4 +1,5 @@
-"""Booked appointments: the JSON endpoints and the rule that only a check-in issues booking tickets."""
+"""Booked appointments: the JSON endpoints. Only a check-in issues ``channel: booking`` tickets
+(the one command pipeline refuses them from anywhere else: hall_server/pipeline.py)."""
 
 from __future__ import annotations
 
@@ -13,27 +14,9 @@ from ...citizen.booking import qr_png_data_url
 from ...engine import IssueTicket
 from .. import schemas as s
 from ..api import BadRequest, add_query
+from ..errors import status_of_answer
 from ..auth import Forbidden, current_actor
 from . import STAFF, SUPERVISORS, app_ext, bp, citizen_state, parse_day, require_role
-
-
-@bp.before_app_request
-def _booking_channel_is_for_check_in():
-    """Only a booking check-in issues ``channel: booking`` tickets (they get a head start)."""
-    rule = request.url_rule
-    if request.method != "POST" or rule is None or rule.rule != "/api/v1/tickets":
-        return None
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("channel") != "booking":
-        return None
-    try:
-        actor = current_actor()
-    except Forbidden:
-        return None  # the endpoint answers that itself
-    if actor.role in SUPERVISORS:
-        return None
-    return jsonify(error="invalid_body", message="channel: booking tickets come from POST "
-                   "/api/v1/bookings/{code}/check-in"), 400
 
 
 # ---------------------------------------------------------------------- bookings: API
@@ -233,7 +216,8 @@ def booking_check_in(args):
     # One booking, one ticket: a retry (or a second kiosk) gets the same ticket back.
     outcome = ext.service.execute(command, request_id=f"booking-check-in:{booking.id}", actor=actor)
     if not outcome.ok:
-        raise BadRequest(outcome.body.get("error", "domain_error"), outcome.body.get("message", ""), outcome.status)
+        raise BadRequest(outcome.body.get("error", "domain_error"), outcome.body.get("message", ""),
+                         status_of_answer(outcome.body))
     ticket = outcome.body["ticket"]
     booking = desk.checked_in(booking, ticket, now, f"{actor.role}:{actor.id}")
     if actor.role == "dispenser" and not outcome.replayed:

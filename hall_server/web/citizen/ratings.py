@@ -13,7 +13,7 @@ from pydantic import Field, StrictInt
 from ...citizen import rating as rt
 from .. import schemas as s
 from ..api import BadRequest, add_query
-from ..auth import Forbidden, current_actor, device_actor
+from ..auth import Forbidden, Unauthenticated, current_actor, device_actor
 from . import SUPERVISORS, app_ext, bp, citizen_state, parse_day, require_role
 from .texts import page_data, text
 
@@ -81,7 +81,7 @@ def _rating_actor(counter: int):
     """The caller, if it may rate at ``counter``: its button box, its seated officer, or a supervisor."""
     actor = current_actor()
     if actor.role == "anonymous":
-        raise Forbidden("send the counter's button-box token or log in", 401)
+        raise Unauthenticated("send the counter's button-box token or log in")
     if actor.role == "button_box":
         if counter not in actor.counters:
             raise Forbidden(f"device {actor.id} does not act for counter {counter}")

@@ -36,7 +36,7 @@ from functools import wraps
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from ..auth import Forbidden, current_actor
+from ..auth import Forbidden, Unauthenticated, current_actor
 from .alerts import CHECK_SECONDS, AlertChecker, Supervision
 from .texts import TEXT, text, text_table
 
@@ -56,14 +56,14 @@ def own_centre(requested: str | None) -> None:
     """Staff act only for the centre whose hall file lists them (one centre per app today)."""
     cid = app_ext().config.id
     if requested not in (None, "") and requested != cid:
-        raise Forbidden(f"you act only for centre {cid}", 403)
+        raise Forbidden(f"you act only for centre {cid}")
 
 
 def require_supervisor():
     """The calling actor, if a supervisor or admin of this centre; else :class:`Forbidden`."""
     actor = current_actor()
     if actor.role == "anonymous":
-        raise Forbidden("log in first", 401)
+        raise Unauthenticated("log in first")
     if actor.role not in ROLES:
         raise Forbidden(f"{actor.role} may not use the supervisor console")
     own_centre(request.args.get("centre"))

@@ -39,7 +39,7 @@ def staffing_advice(args):
     ext = app_ext()
     actor = current_actor()
     if actor.role not in ("supervisor", "admin"):
-        raise Forbidden("supervisors only", 403)
+        raise Forbidden("supervisors only")
     now = ext.service.clock()
     local_day = now.astimezone(ext.config.tz).date()
     if local_day.weekday() >= 5:
