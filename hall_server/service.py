@@ -145,6 +145,7 @@ class HallService:
         self._lock = threading.RLock()
         self.hall: Hall = store.load_hall(config, policy)
         self.listeners: list[Callable[[list[Event], HallService], None]] = []
+        self.notice_listeners: list[Callable[[str], None]] = []
         self.estimator = estimator or naive_wait
         self.group_commit = group_commit
         self._commit_lock = threading.Lock()
@@ -426,6 +427,20 @@ class HallService:
         if counter is not None:
             body["counter"] = counter.to_dict()
         return body
+
+    # ------------------------------------------------------------------ the display notice
+    def notice(self) -> str:
+        """The notice the waiting-room displays show (kept with the centre)."""
+        return self.store.notice(self.centre_id)
+
+    def set_notice(self, text: str, actor: Actor) -> None:
+        """Store the notice with its audit row, then tell the notice listeners."""
+        self.store.set_notice(self.centre_id, text, self.clock(), actor.id, actor.role)
+        for listener in list(self.notice_listeners):
+            try:
+                listener(text)
+            except Exception:
+                log.exception("notice listener %r failed", listener)
 
     def _publish(self, events: list[Event]) -> None:
         for listener in list(self.listeners):

@@ -483,6 +483,19 @@ class Store:
             )
             return [{"seq": r.seq, "kind": r.kind, "at": r.at.isoformat(), "data": r.data} for r in rows]
 
+    def notice(self, centre_id: str) -> str:
+        """The centre's notice for the waiting-room display ("" when there is none)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(t.centres.c.notice).where(t.centres.c.id == centre_id)).scalar()
+        return value or ""
+
+    def set_notice(self, centre_id: str, text: str, at: datetime, actor: str, role: str) -> None:
+        """Store the notice and its audit row in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(update(t.centres).where(t.centres.c.id == centre_id).values(notice=text))
+            conn.execute(insert(t.audit).values(centre_id=centre_id, at=at, actor=actor, role=role,
+                                                action="set_notice", detail={"text": text}, outcome="ok"))
+
     def count(self, table: str, centre_id: str) -> int:
         tbl = t.metadata.tables[table]
         with self.engine.connect() as conn:

@@ -269,6 +269,12 @@ def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
 
     ext.service.listeners.append(publish)
 
+    def show_notice(text: str) -> None:
+        ext.notice = text
+        live.emit("notice", {"text": text}, to=centre_room(cid))
+
+    ext.service.notice_listeners.append(show_notice)
+
 
 def _broadcast_alerts(ext) -> None:
     ext.live.emit("alerts", ext.devices.snapshot()["alerts"], to=centre_room(ext.config.id))

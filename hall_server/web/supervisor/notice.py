@@ -6,9 +6,6 @@ import re
 import unicodedata
 
 from pydantic import Field, StrictStr
-from sqlalchemy import insert, select, update
-
-from ...store import schema as t
 from .. import schemas as s
 from ..api import BadRequest, add_query
 from . import WHO, app_ext, require_supervisor
@@ -25,9 +22,7 @@ class NoticeOut(s.Out):
 
 
 def load_notice(store, centre_id: str) -> str:
-    with store.engine.connect() as conn:
-        value = conn.execute(select(t.centres.c.notice).where(t.centres.c.id == centre_id)).scalar()
-    return value or ""
+    return store.notice(centre_id)
 
 
 def clean_notice(raw: str) -> str:
@@ -41,17 +36,9 @@ def clean_notice(raw: str) -> str:
 
 
 def set_notice(ext, value: str, actor) -> None:
-    """Store the notice and its audit row in one transaction, then show it everywhere."""
-    from ..sockets import centre_room
-
-    at = ext.service.clock()
-    with ext.store.engine.begin() as conn:
-        conn.execute(update(t.centres).where(t.centres.c.id == ext.config.id).values(notice=value))
-        conn.execute(insert(t.audit).values(centre_id=ext.config.id, at=at, actor=actor.id, role=actor.role,
-                                            action="set_notice", detail={"text": value}, outcome="ok"))
-    ext.notice = value
-    if ext.live is not None:
-        ext.live.emit("notice", {"text": value}, to=centre_room(ext.config.id))
+    """Store the notice and its audit row (the service does, in one transaction); the displays
+    hear it through the service's notice listeners (hall_server/web/sockets.py)."""
+    ext.service.set_notice(value, actor)
 
 
 @add_query("GET", "/notice", "The notice shown on the waiting-room display", "anyone", NoticeOut)
