@@ -455,16 +455,17 @@ def roundtrips(n: int = 20, delay: float = 0.02) -> dict:
 
     try:
         service.execute(IssueTicket(field="DD"), request_id="warm")  # the pool holds a connection
+        # counted() calls each lambda at once; the default binds this iteration's i all the same
         for i in range(n):
-            counted("issue", lambda: service.execute(IssueTicket(field="DD"), request_id=f"i{i}", actor=box))
+            counted("issue", lambda i=i: service.execute(IssueTicket(field="DD"), request_id=f"i{i}", actor=box))
         for i in range(n):
-            counted("call_next", lambda: service.execute(CallNext(counter=1), request_id=f"c{i}", actor=box))
-            counted("finish", lambda: service.execute(Finish(counter=1), request_id=f"f{i}", actor=box))
+            counted("call_next", lambda i=i: service.execute(CallNext(counter=1), request_id=f"c{i}", actor=box))
+            counted("finish", lambda i=i: service.execute(Finish(counter=1), request_id=f"f{i}", actor=box))
 
         def read():
             with service.read():
                 pass
-        for i in range(n):
+        for _ in range(n):
             counted("read", read)
     finally:
         store.close()

@@ -58,7 +58,7 @@ def rss_of_cli(server, entry: list[str]) -> dict:
         if proc.poll() is not None:
             raise RuntimeError(f"motcua buttons exited with {proc.returncode}: {''.join(seen)}{proc.stdout.read()}")
         status = Path(f"/proc/{proc.pid}/status").read_text()
-        fields = {k: v.strip() for k, v in (l.split(":", 1) for l in status.splitlines() if ":" in l)}
+        fields = {k: v.strip() for k, v in (row.split(":", 1) for row in status.splitlines() if ":" in row)}
         return {"rss_kib": int(fields["VmRSS"].split()[0]), "threads": int(fields["Threads"])}
     finally:
         proc.terminate()

@@ -134,7 +134,8 @@ def run(seconds: float, boards: int, workers: int, rate: float) -> dict:
         return {"mean": round(sum(values) / len(values), 2), "max": round(max(values), 2)}
 
     return {
-        "what": "snapshot requests (resync) per minute per wall board, 100-counter hall busy over REST, one server process",
+        "what": ("snapshot requests (resync) per minute per wall board, 100-counter hall busy over REST,"
+                 " one server process"),
         "seconds": round(elapsed, 1),
         "counter_turns_per_second": rate,
         "boards_per_variant": boards,

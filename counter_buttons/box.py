@@ -31,9 +31,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Callable
 
 from gpiozero import LED, Button
 
@@ -143,7 +143,7 @@ class ButtonBox:
         self._render_counters(set(self.panels))
 
     # ------------------------------------------------------------------ life cycle
-    def start(self) -> "ButtonBox":
+    def start(self) -> ButtonBox:
         self.link.start()
         return self
 

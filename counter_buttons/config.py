@@ -9,14 +9,15 @@ what is wrong, and nothing touches the GPIO until the whole file is right::
     (17, 2.0)
 
 Top-level keys (all optional): ``server`` and ``token`` (the hall server URL and this box's
-device token; the command line and environment take precedence), ``hold_seconds`` (hold Next this long to pause or resume,
-default 2), ``bounce_ms`` (debounce, default 30), ``pull_up`` (buttons wired to GND with
-the Pi's internal pull-ups, default true), ``press_window_seconds`` (a press the server
-has not answered within this is dropped, default 4), ``reconnect_max_seconds`` (the
-longest wait between reconnection attempts, default 10). ``[lcd]`` describes the bus
-shared by the HD44780 displays; ``[[counters]]`` lists one table per counter. See
-``docs/pi/buttons.md`` for the wiring. The file is read by :mod:`device_link.config`, like every
-device file, and problems raise its :class:`~device_link.config.DeviceConfigError`.
+device token; the command line and environment take precedence), ``hold_seconds`` (hold
+Next this long to pause or resume, default 2), ``bounce_ms`` (debounce, default 30),
+``pull_up`` (buttons wired to GND with the Pi's internal pull-ups, default true),
+``press_window_seconds`` (a press the server has not answered within this is dropped,
+default 4), ``reconnect_max_seconds`` (the longest wait between reconnection attempts,
+default 10). ``[lcd]`` describes the bus shared by the HD44780 displays; ``[[counters]]``
+lists one table per counter. See ``docs/pi/buttons.md`` for the wiring. The file is read by
+:mod:`device_link.config`, like every device file, and problems raise its
+:class:`~device_link.config.DeviceConfigError`.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def _cross_check(box: BoxConfig) -> list[str]:
             errors.append(f"lcd: one HD44780 holds 80 characters, not {box.lcd.columns}×{box.lcd.rows}")
     for i, counter in enumerate(box.counters):
         if counter.number in seen_counters:
-            errors.append(f"counters[{i}].number: counter {counter.number} is already listed at counters[{seen_counters[counter.number]}]")
+            errors.append(f"counters[{i}].number: counter {counter.number} is already listed"
+                          f" at counters[{seen_counters[counter.number]}]")
         seen_counters.setdefault(counter.number, i)
         for name, pin in counter.pins().items():
             claim(pin, f"counters[{i}].{name}")

@@ -109,7 +109,7 @@ class RatingBox:
                                connect_timeout=timeout)
 
     # ------------------------------------------------------------------ life cycle
-    def start(self) -> "RatingBox":
+    def start(self) -> RatingBox:
         self.link.start()
         return self
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 RESYNC_RETRY_SECONDS = 3.0
 

@@ -13,7 +13,7 @@ each delay is drawn from 75 % to 125 % of its nominal value.
 from __future__ import annotations
 
 import random as _random
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Backoff"]
 

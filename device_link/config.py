@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 __all__ = ["DeviceConfigError", "check_model", "check_server_url", "load_device_file", "read_toml"]
@@ -85,7 +86,7 @@ def check_server_url(value: Any) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ValueError(f"{value!r} is not an http:// or https:// URL (not a server address like http://10.0.0.2:8080)")
     try:
-        parts.port
+        _ = parts.port  # reading the port is the check: SplitResult.port raises ValueError for a bad one
     except ValueError:
         raise ValueError(f"{value!r} has an invalid port") from None
     return value.strip().rstrip("/")

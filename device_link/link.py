@@ -45,8 +45,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import requests
 import socketio
@@ -176,7 +177,7 @@ class DeviceLink:
         self.connections = 0
 
     # ------------------------------------------------------------------ life cycle
-    def start(self) -> "DeviceLink":
+    def start(self) -> DeviceLink:
         """Start connecting in the background (returns at once)."""
         if self._thread is None:
             self._stop.clear()
@@ -196,7 +197,7 @@ class DeviceLink:
             self._thread = None
         self._http.close()
 
-    def __enter__(self) -> "DeviceLink":
+    def __enter__(self) -> DeviceLink:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -39,7 +39,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Sequencer"]
 

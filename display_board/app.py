@@ -83,7 +83,7 @@ class BoardApp:
         self.voice.configure(centre.get("announcement"), centre.get("ticket_reading"))
 
     # ------------------------------------------------------------------ the loop
-    def start(self) -> "BoardApp":
+    def start(self) -> BoardApp:
         """Start the network link (the window exists already)."""
         self.client.start()
         self.running = True

@@ -38,9 +38,9 @@ import logging
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from .calls import Call, CallQueue
 from .state import HallState

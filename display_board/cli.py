@@ -108,14 +108,16 @@ def _default(ctx, name):
               type=click.Path(file_okay=False), help="Clip library made by 'motcua audio build' (env MOTCUA_CLIPS).")
 @click.option("--fullscreen/--windowed", default=True, show_default=True,
               help="Full screen at the TV's resolution, or a window.")
-@click.option("--size", callback=_size, default=None, metavar="WxH", help="Window size with --windowed (default 1280x720).")
+@click.option("--size", callback=_size, default=None, metavar="WxH",
+              help="Window size with --windowed (default 1280x720).")
 @click.option("--min-show", type=click.FloatRange(1.0, 60.0), default=4.0, show_default=True,
               help="Seconds each call stays on the big panel at least.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Board language.")
 @click.option("--no-sound", is_flag=True, help="Do not speak the calls.")
 @click.option("--display", "display_index", type=click.IntRange(0, 7), default=0, show_default=True,
               help="Which screen to use when several are connected.")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
 @click.pass_context
 def board(ctx, config_file, server, token, library, fullscreen, size, min_show, lang, no_sound, display_index,
           log_level) -> None:

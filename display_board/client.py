@@ -17,7 +17,7 @@ down the board shows its offline banner, saying why (server unreachable, token r
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from device_link.backoff import Backoff
 from device_link.config import check_server_url
@@ -52,7 +52,7 @@ class BoardClient:
                                refused_delay=refused_delay, connect_timeout=timeout, gap_hold=gap_hold)
 
     # ------------------------------------------------------------------ control
-    def start(self) -> "BoardClient":
+    def start(self) -> BoardClient:
         """Start the connection thread (returns at once)."""
         self.link.start()
         return self
@@ -78,7 +78,7 @@ class BoardClient:
     def connections(self) -> int:
         return self.link.connections
 
-    def __enter__(self) -> "BoardClient":
+    def __enter__(self) -> BoardClient:
         return self.start()
 
     def __exit__(self, *exc) -> None:

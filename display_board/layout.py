@@ -91,7 +91,8 @@ def board_layout(width: int, height: int, *, notice: bool = False) -> Boxes:
     )
 
 
-def grid(count: int, area: pygame.Rect, gap: int, *, aspect: float = 1.25, max_aspect: float = 1.9) -> list[pygame.Rect]:
+def grid(count: int, area: pygame.Rect, gap: int, *, aspect: float = 1.25,
+         max_aspect: float = 1.9) -> list[pygame.Rect]:
     """``count`` cards in ``area``, as large as fits, in reading order.
 
     The number of columns is chosen to make cards as large as possible near
@@ -123,7 +124,8 @@ def grid(count: int, area: pygame.Rect, gap: int, *, aspect: float = 1.25, max_a
     return out
 
 
-def rows(count: int, area: pygame.Rect, gap: int, *, columns: int = 1, max_height: int | None = None) -> list[pygame.Rect]:
+def rows(count: int, area: pygame.Rect, gap: int, *, columns: int = 1,
+         max_height: int | None = None) -> list[pygame.Rect]:
     """``count`` list lines in ``columns`` columns (filled top to bottom, then left to right).
 
     >>> [tuple(r) for r in rows(3, pygame.Rect(0, 0, 100, 100), 5, columns=2)]

@@ -287,7 +287,8 @@ class Renderer:
         if detail:
             small = round(banner.height * 0.22)
             detail = self.ts.ellipsize(detail, small, banner.width * 0.9)
-            self._text(surface, detail, small, COLOURS["white"], centre=(banner.centerx, banner.y + banner.height * 0.78))
+            self._text(surface, detail, small, COLOURS["white"],
+                       centre=(banner.centerx, banner.y + banner.height * 0.78))
         return banner
 
     # ------------------------------------------------------------------ the notice strip

@@ -30,10 +30,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
 
 from .engine import Command, DomainError, Event, Hall, IssueTicket, Result
 from .engine.estimate import naive_wait
@@ -307,7 +307,7 @@ class HallService:
         writes.append(extra)
         return _Entry(body, before.events + (result.events if result else []), writes, request_id)
 
-    def _commit(self, batch: "_Batch") -> None:
+    def _commit(self, batch: _Batch) -> None:
         with self._commit_lock:
             if batch.done:
                 return

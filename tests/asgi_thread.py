@@ -37,7 +37,7 @@ class ThreadServer:
         self.live.bind(asyncio.get_running_loop())
         await self.server.serve()
 
-    def __enter__(self) -> "ThreadServer":
+    def __enter__(self) -> ThreadServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

@@ -28,9 +28,9 @@ except ImportError:  # pragma: no cover - gpiozero is a dev dependency
     MockFactory = MockPin = None
 
 from counter_buttons.config import load_box, parse_box
-from device_link.config import DeviceConfigError
 from counter_buttons.display import CharLCD, LCDBus, lcd_text
 from counter_buttons.state import HallView
+from device_link.config import DeviceConfigError
 
 HOLD = 0.3  # hold Next this long in tests (2 s in a hall)
 BOX = {
@@ -73,7 +73,7 @@ class LcdModel:
         self.address = 0
         self.ddram = bytearray(b" " * 0x80)
 
-    def feed(self, writes) -> "LcdModel":
+    def feed(self, writes) -> LcdModel:
         levels: dict[int, bool] = {}
         for pin, value in list(writes):
             was = levels.get(pin, False)

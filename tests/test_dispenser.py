@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
+from device_link.config import DeviceConfigError
 from hall_server.cli import main as motcua
 from hall_server.testing import KIOSK, LiveServer
-from device_link.config import DeviceConfigError
 from ticket_printer.config import load_device_config, parse_device_config, problems_with_centre
 from ticket_printer.dispenser import Dispenser
 from ticket_printer.jobs import ticket_info

@@ -14,9 +14,9 @@ from hall_server.engine import CallNext, Finish, IssueTicket, StartServing
 from hall_server.web import create_app
 
 from .asgi_thread import Inbox, ThreadServer
+from .conftest import Clock
 from .live import DISPLAY
 from .test_reports import two_days
-from .conftest import Clock
 
 
 @pytest.fixture

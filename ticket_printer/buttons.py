@@ -27,8 +27,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
 
 from .config import ButtonConfig, PriorityConfig
 
@@ -48,7 +48,7 @@ class Press:
     """
 
     field: str
-    priority: Optional[str]
+    priority: str | None
     at: float
     pin: object = None
 
@@ -66,8 +66,8 @@ class ButtonPanel:
     :raises gpiozero.GPIOZeroError: a pin is missing or already in use.
     """
 
-    def __init__(self, buttons: Sequence[ButtonConfig], priority: Optional[PriorityConfig],
-                 on_press: Callable[[Press], None], *, bounce_time: Optional[float] = 0.05,
+    def __init__(self, buttons: Sequence[ButtonConfig], priority: PriorityConfig | None,
+                 on_press: Callable[[Press], None], *, bounce_time: float | None = 0.05,
                  press_guard: float = 1.0, pin_factory=None) -> None:
         from gpiozero import LED, Button
 
@@ -77,7 +77,7 @@ class ButtonPanel:
         self._last_press = float("-inf")
         self._priority_on = False
         self._priority_cfg = priority
-        self._reset_timer: Optional[threading.Timer] = None
+        self._reset_timer: threading.Timer | None = None
         self._devices: list = []
         self._priority_led = None
         bounce = bounce_time or None

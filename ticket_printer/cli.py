@@ -24,7 +24,6 @@ import os
 import signal
 import sys
 import threading
-from typing import Optional
 
 import click
 
@@ -64,7 +63,7 @@ def _quiet_escpos(record: logging.LogRecord) -> bool:
 @click.option("--test-print", is_flag=True, help="Print an example ticket, then exit.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
-def printer(config_file: str, server: Optional[str], token: Optional[str], check: bool, test_print: bool,
+def printer(config_file: str, server: str | None, token: str | None, check: bool, test_print: bool,
             log_level: str) -> None:
     """Run the ticket dispenser: GPIO buttons and touch-screen print jobs to the thermal printer."""
     from device_link.config import DeviceConfigError
@@ -128,9 +127,9 @@ def _is_gpio_error(exc: Exception) -> bool:
 
 def _check(config) -> bool:
     """Print one line per check; True if all passed."""
-    from .config import problems_with_centre
     from device_link.link import DeviceLink, Offline
 
+    from .config import problems_with_centre
     from .printer import PrinterStatus, TicketPrinter
 
     ok = True
@@ -148,7 +147,8 @@ def _check(config) -> bool:
     line(status.can_print or unknown_ok, f"printer {tp!r}: {status.value} ({status.label_vi})"
          + ("; it will print without status checks" if unknown_ok else ""),
          warn=status is not PrinterStatus.OK)
-    link = DeviceLink(config.server, config.token, name="dispenser-check", connect_timeout=config.timing.connect_timeout)
+    link = DeviceLink(config.server, config.token, name="dispenser-check",
+                      connect_timeout=config.timing.connect_timeout)
     try:
         me = link.get_json("/me")
         line(me.get("role") == "dispenser",

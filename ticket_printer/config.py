@@ -44,8 +44,9 @@ A complete, commented example is ``config/dispenser.example.toml``. The keys:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 from device_link.config import DeviceConfigError, read_toml
@@ -73,7 +74,7 @@ class ButtonConfig:
 
     pin: Pin
     field: str
-    label: Optional[str] = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class PriorityConfig:
 
     pin: Pin
     code: str
-    led_pin: Optional[Pin] = None
+    led_pin: Pin | None = None
     reset_seconds: float = 30.0
 
 
@@ -143,9 +144,9 @@ class DispenserConfig:
     token: str
     printer: Mapping[str, Any]
     buttons: tuple[ButtonConfig, ...] = ()
-    priority: Optional[PriorityConfig] = None
-    led: Optional[LedConfig] = None
-    public_url: Optional[str] = None
+    priority: PriorityConfig | None = None
+    led: LedConfig | None = None
+    public_url: str | None = None
     timing: Timing = field(default_factory=Timing)
     print_when_status_unknown: bool = True
 
@@ -172,7 +173,7 @@ class _Checker:
     def add(self, key: str, message: str) -> None:
         self.problems.append(f"{key}: {message}")
 
-    def table(self, data: Any, key: str) -> Optional[Mapping[str, Any]]:
+    def table(self, data: Any, key: str) -> Mapping[str, Any] | None:
         if not isinstance(data, Mapping):
             self.add(key, f"must be a table, got {type(data).__name__}")
             return None
@@ -183,7 +184,7 @@ class _Checker:
             where = f"{key}.{name}" if key else name
             self.add(where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
-    def text(self, data: Mapping[str, Any], name: str, key: str, required: bool = True) -> Optional[str]:
+    def text(self, data: Mapping[str, Any], name: str, key: str, required: bool = True) -> str | None:
         value = data.get(name)
         if value is None:
             if required:
@@ -212,7 +213,7 @@ class _Checker:
             return default
         return value
 
-    def pin(self, data: Mapping[str, Any], name: str, key: str, required: bool = True) -> Optional[Pin]:
+    def pin(self, data: Mapping[str, Any], name: str, key: str, required: bool = True) -> Pin | None:
         value = data.get(name)
         if value is None:
             if required:
@@ -244,7 +245,7 @@ class _Checker:
         return value
 
 
-def _url(check: _Checker, value: Optional[str], key: str) -> Optional[str]:
+def _url(check: _Checker, value: str | None, key: str) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value)
@@ -254,8 +255,8 @@ def _url(check: _Checker, value: Optional[str], key: str) -> Optional[str]:
     return value.rstrip("/")
 
 
-def parse_device_config(data: Mapping[str, Any], *, server: Optional[str] = None,
-                        token: Optional[str] = None, source: str = "device config") -> DispenserConfig:
+def parse_device_config(data: Mapping[str, Any], *, server: str | None = None,
+                        token: str | None = None, source: str = "device config") -> DispenserConfig:
     """Check a parsed device file; *server* and *token* override the file's.
 
     :raises DeviceConfigError: listing every problem found.
@@ -364,8 +365,8 @@ def parse_device_config(data: Mapping[str, Any], *, server: Optional[str] = None
                            print_when_status_unknown=print_unknown)
 
 
-def load_device_config(path: Union[str, os.PathLike[str]], *, server: Optional[str] = None,
-                       token: Optional[str] = None) -> DispenserConfig:
+def load_device_config(path: str | os.PathLike[str], *, server: str | None = None,
+                       token: str | None = None) -> DispenserConfig:
     """Read and check the device file at *path* (see the module docstring).
 
     ::

@@ -42,7 +42,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from device_link.link import DeviceLink, NoAnswer, Offline, new_request_id
 
@@ -86,7 +86,7 @@ class Dispenser:
         gpiozero's, i.e. ``GPIOZERO_PIN_FACTORY`` or the Pi's GPIO).
     """
 
-    def __init__(self, config: DispenserConfig, *, printer: Optional[TicketPrinter] = None,
+    def __init__(self, config: DispenserConfig, *, printer: TicketPrinter | None = None,
                  pin_factory=None) -> None:
         self.config = config
         self.timing = config.timing
@@ -96,12 +96,12 @@ class Dispenser:
                                reconnect_min=config.timing.reconnect_min, reconnect_max=config.timing.reconnect_max,
                                connect_timeout=config.timing.connect_timeout)
         self._lock = threading.Lock()
-        self._printer_status: Optional[PrinterStatus] = None
+        self._printer_status: PrinterStatus | None = None
         self._report_due = False
         self._press_busy = False
-        self._centre: Optional[dict] = None
+        self._centre: dict | None = None
         self._printed: deque = deque(maxlen=200)  # ticket ids already printed
-        self._jobs: "queue.Queue[Optional[tuple[str, Any]]]" = queue.Queue()
+        self._jobs: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self._stopping = threading.Event()
         self._poll_now = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -109,10 +109,10 @@ class Dispenser:
         self.history: deque[PrintRecord] = deque(maxlen=100)
         #: Why the last press was refused (``"offline"``, ``"busy"``, ``"printer"``,
         #: ``"no_answer"``, ``"refused"``), or None.
-        self.last_refusal: Optional[str] = None
+        self.last_refusal: str | None = None
 
         led = None
-        self.panel: Optional[ButtonPanel] = None
+        self.panel: ButtonPanel | None = None
         try:
             if config.led is not None:
                 from gpiozero import LED
@@ -131,7 +131,7 @@ class Dispenser:
 
     # -- lifecycle -------------------------------------------------------------
 
-    def start(self) -> "Dispenser":
+    def start(self) -> Dispenser:
         """Start the worker, the printer monitor and the server link. Returns self."""
         if self._threads:
             return self
@@ -156,7 +156,7 @@ class Dispenser:
         self._threads.clear()
         self.light.close()
 
-    def __enter__(self) -> "Dispenser":
+    def __enter__(self) -> Dispenser:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -170,7 +170,7 @@ class Dispenser:
         return self.link.connected
 
     @property
-    def printer_status(self) -> Optional[PrinterStatus]:
+    def printer_status(self) -> PrinterStatus | None:
         """The printer's last known state (None before the first check)."""
         with self._lock:
             return self._printer_status
@@ -193,7 +193,7 @@ class Dispenser:
 
     # -- presses -----------------------------------------------------------------
 
-    def press(self, field: str, priority: Optional[str] = None) -> bool:
+    def press(self, field: str, priority: str | None = None) -> bool:
         """Take a number in *field*, as a field button does.
 
         Returns False (and flashes the LED) when the press is refused at
@@ -248,7 +248,7 @@ class Dispenser:
             self._refuse("printer")
             self._report(self._status_value(), f"Số {job['code']} đã cấp nhưng chưa in được")
 
-    def _issue(self, args: dict, press: Press) -> Optional[dict]:
+    def _issue(self, args: dict, press: Press) -> dict | None:
         """``issue_ticket`` with one request id, retried until the press deadline (after which
         the server must not issue it either)."""
         request_id = new_request_id()
@@ -391,7 +391,7 @@ class Dispenser:
     def _disconnected(self) -> None:
         self.light.show(Indicator.OFFLINE)
 
-    def _centre_info(self) -> Optional[dict]:
+    def _centre_info(self) -> dict | None:
         if self._centre is None:
             try:
                 self._centre = self.link.get_json("/centre")

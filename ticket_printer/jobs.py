@@ -18,8 +18,9 @@ print the same way::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from .render import TicketInfo
 
@@ -30,8 +31,8 @@ class BadJob(ValueError):
     """A print job or ticket that cannot be printed (missing or wrong keys)."""
 
 
-def job_from_ticket(ticket: Mapping[str, Any], centre: Optional[Mapping[str, Any]],
-                    public_url: Optional[str]) -> dict:
+def job_from_ticket(ticket: Mapping[str, Any], centre: Mapping[str, Any] | None,
+                    public_url: str | None) -> dict:
     """The print job for a ticket from an ``issue_ticket`` answer.
 
     :param ticket: the answer's ``ticket`` (``id``, ``code``, ``field``,

@@ -53,8 +53,9 @@ import enum
 import logging
 import socket
 import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
 from escpos import printer as escpos_printer
 from escpos.capabilities import get_profile
@@ -151,7 +152,7 @@ _LABELS_VI = {
 }
 
 
-def _status_byte(reply: Optional[bytes]) -> Optional[int]:
+def _status_byte(reply: bytes | None) -> int | None:
     """The last valid status byte in *reply*, or None (empty, garbage)."""
     if not reply:
         return None
@@ -161,8 +162,8 @@ def _status_byte(reply: Optional[bytes]) -> Optional[int]:
     return None
 
 
-def decode_status(printer: Optional[int], offline_cause: Optional[int],
-                  paper: Optional[int]) -> PrinterStatus:
+def decode_status(printer: int | None, offline_cause: int | None,
+                  paper: int | None) -> PrinterStatus:
     """Decode the replies to ``DLE EOT 1``, ``DLE EOT 2`` and ``DLE EOT 4``.
 
     Pass ``None`` for a request that got no (valid) reply. Anything that
@@ -207,7 +208,7 @@ class PrinterError(Exception):
 
     status: PrinterStatus = PrinterStatus.UNKNOWN
 
-    def __init__(self, message: str, status: Optional[PrinterStatus] = None) -> None:
+    def __init__(self, message: str, status: PrinterStatus | None = None) -> None:
         super().__init__(message)
         if status is not None:
             self.status = status
@@ -285,7 +286,7 @@ _CUT_MODES = {"full": "FULL", "partial": "PART", "none": None}
 _FALLBACK_WIDTH_PX = 576
 
 
-def _as_int(config: Mapping[str, Any], key: str, default: Optional[int] = None) -> int:
+def _as_int(config: Mapping[str, Any], key: str, default: int | None = None) -> int:
     value = config.get(key, default)
     try:
         if isinstance(value, bool):
@@ -313,7 +314,7 @@ def _as_bool(config: Mapping[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _profile_width(profile_name: str) -> Optional[int]:
+def _profile_width(profile_name: str) -> int | None:
     try:
         profile = get_profile(profile_name)
     except KeyError:
@@ -391,7 +392,7 @@ class TicketPrinter:
         cut = str(config.get("cut", "full")).lower()
         if cut not in _CUT_MODES:
             raise PrinterConfigError(f"cut must be one of {sorted(_CUT_MODES)}, got {cut!r}")
-        self.cut: Optional[str] = _CUT_MODES[cut]
+        self.cut: str | None = _CUT_MODES[cut]
         self.fragment_height: int = _as_int(config, "fragment_height", 960)
         if not 8 <= self.fragment_height <= 2303:
             raise PrinterConfigError("fragment_height must be in 8..2303")
@@ -419,7 +420,7 @@ class TicketPrinter:
             self.device = str(config["device"])
 
         self._lock = threading.Lock()
-        self._dummy: Optional[escpos_printer.Dummy] = None
+        self._dummy: escpos_printer.Dummy | None = None
         if kind == "dummy":
             self._dummy = escpos_printer.Dummy(profile=self.profile)
             self._fit_profile(self._dummy)
@@ -464,7 +465,7 @@ class TicketPrinter:
         except PrinterOffline:
             return PrinterStatus.OFFLINE
 
-    def print_ticket(self, image: Image.Image, check_status: Optional[bool] = None) -> PrinterStatus:
+    def print_ticket(self, image: Image.Image, check_status: bool | None = None) -> PrinterStatus:
         """Print *image* as a raster image (``GS v 0``), then cut.
 
         With *check_status* (default: the config's ``check_status``) the
@@ -510,7 +511,7 @@ class TicketPrinter:
                 raise PrintJobFailed(f"{self!r}: sending the ticket failed: {exc}") from exc
         return status
 
-    def print_info(self, info: "TicketInfo", check_status: Optional[bool] = None) -> PrinterStatus:
+    def print_info(self, info: TicketInfo, check_status: bool | None = None) -> PrinterStatus:
         """Render a :class:`~ticket_printer.render.TicketInfo` at this printer's width and print it.
 
         ::
@@ -590,7 +591,7 @@ class TicketPrinter:
 
     # -- status -----------------------------------------------------------
 
-    def _query(self, conn: Escpos, n: int) -> Optional[int]:
+    def _query(self, conn: Escpos, n: int) -> int | None:
         """Send ``DLE EOT n`` and return the valid reply byte, or None.
 
         python-escpos' ``query_status`` is ``_raw`` + ``_read``; it is used

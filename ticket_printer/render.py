@@ -44,10 +44,10 @@ import functools
 import sys
 import threading
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 import qrcode
@@ -156,7 +156,7 @@ def format_issued_at(issued_at: datetime) -> str:
     return issued_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-def format_wait(estimated_wait_min: Optional[int]) -> Optional[str]:
+def format_wait(estimated_wait_min: int | None) -> str | None:
     """Return the estimated-wait line, or ``None`` when there is no estimate.
 
     ::
@@ -280,7 +280,7 @@ class TicketFonts:
         object.__setattr__(self, "bold", Path(self.bold))
 
     @classmethod
-    def find(cls) -> "TicketFonts":
+    def find(cls) -> TicketFonts:
         """Return the vendored Be Vietnam Pro, else Debian's DejaVu Sans.
 
         :raises FontNotFoundError: if neither pair of files exists.
@@ -343,9 +343,9 @@ class TicketInfo:
     code: str
     issued_at: datetime
     people_ahead: int
-    priority: Optional[str] = None
-    estimated_wait_min: Optional[int] = None
-    tracking_url: Optional[str] = None
+    priority: str | None = None
+    estimated_wait_min: int | None = None
+    tracking_url: str | None = None
     footer: str = DEFAULT_FOOTER
 
     def __post_init__(self) -> None:
@@ -441,10 +441,10 @@ class _Layout:
         self.width = width
         self.margin = margin
         self.content_width = width - 2 * margin
-        self._blocks: list[tuple[int, _Draw, Optional[str], Optional[tuple[int, int, int, int]]]] = []
+        self._blocks: list[tuple[int, _Draw, str | None, tuple[int, int, int, int] | None]] = []
 
-    def add(self, height: int, draw: _Draw, region: Optional[str] = None,
-            box: Optional[tuple[int, int, int, int]] = None) -> None:
+    def add(self, height: int, draw: _Draw, region: str | None = None,
+            box: tuple[int, int, int, int] | None = None) -> None:
         """Add a block; *box* is the region relative to the block's top-left."""
         self._blocks.append((height, draw, region, box))
 
@@ -475,8 +475,8 @@ def _line_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
 
 
 def _text_block(layout: _Layout, text: str, font: ImageFont.FreeTypeFont, *,
-                region: Optional[str] = None, fill: int = 0,
-                max_width: Optional[int] = None, leading: float = 0.18) -> None:
+                region: str | None = None, fill: int = 0,
+                max_width: int | None = None, leading: float = 0.18) -> None:
     """Add centred, wrapped lines of *text*."""
     max_width = layout.content_width if max_width is None else max_width
     lines = wrap_text(text, font, max_width)
@@ -582,7 +582,7 @@ def _qr_block(layout: _Layout, url: str) -> int:
 
 
 def render_ticket_detailed(info: TicketInfo, width_px: int = 576, *,
-                           fonts: Optional[TicketFonts] = None) -> RenderedTicket:
+                           fonts: TicketFonts | None = None) -> RenderedTicket:
     """Render *info* and also return where each part of the ticket is.
 
     Same drawing as :func:`render_ticket`; the extra :attr:`RenderedTicket.regions`
@@ -655,7 +655,7 @@ def _render(info: TicketInfo, w: int, fonts: TicketFonts) -> RenderedTicket:
 
 
 def render_ticket(info: TicketInfo, width_px: int = 576, *,
-                  fonts: Optional[TicketFonts] = None) -> Image.Image:
+                  fonts: TicketFonts | None = None) -> Image.Image:
     """Draw *info* as a 1-bit ticket image *width_px* pixels wide.
 
     Use the printer's dot width: 384 for 58 mm paper, 512 or 576 for 80 mm.
@@ -676,7 +676,7 @@ def render_ticket(info: TicketInfo, width_px: int = 576, *,
 # --------------------------------------------------------------------------
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``python -m ticket_printer.render --example OUT.png``."""
     parser = argparse.ArgumentParser(
         prog="python -m ticket_printer.render",

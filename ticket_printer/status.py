@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .printer import PrinterStatus
 
@@ -55,7 +55,7 @@ BLINK = {Indicator.WARNING: (1.5, 0.5), Indicator.FAULT: (0.25, 0.25)}
 FLASH_ON, FLASH_OFF, FLASH_COUNT = 0.08, 0.08, 6
 
 
-def indicator_for(connected: bool, printer: Optional[PrinterStatus]) -> Indicator:
+def indicator_for(connected: bool, printer: PrinterStatus | None) -> Indicator:
     """The LED pattern for a state. No server wins over everything.
 
     ::
@@ -85,14 +85,14 @@ class StatusLight:
         ``blink`` and ``close``), or None for no LED.
     """
 
-    def __init__(self, led: Optional["LED"]) -> None:
+    def __init__(self, led: LED | None) -> None:
         self._led = led
         self._lock = threading.Lock()
-        self._indicator: Optional[Indicator] = None
-        self._flash_timer: Optional[threading.Timer] = None
+        self._indicator: Indicator | None = None
+        self._flash_timer: threading.Timer | None = None
 
     @property
-    def indicator(self) -> Optional[Indicator]:
+    def indicator(self) -> Indicator | None:
         """The pattern shown (or shown again after a flash)."""
         with self._lock:
             return self._indicator

@@ -33,8 +33,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from PIL import Image
 
@@ -133,7 +134,7 @@ class EscposStreamParser:
         return len(self._buffer)
 
     @staticmethod
-    def _parse_one(buf: bytearray, pos: int) -> tuple[int, Optional[EscposEvent]]:
+    def _parse_one(buf: bytearray, pos: int) -> tuple[int, EscposEvent | None]:
         """Return (bytes consumed, event); consumed 0 means incomplete."""
         left = len(buf) - pos
         b0 = buf[pos]
@@ -210,7 +211,7 @@ def count_cuts(data: bytes) -> int:
     return sum(1 for event in parse_escpos(data) if event.kind == "cut")
 
 
-def stack_images(images: Iterable[Image.Image]) -> Optional[Image.Image]:
+def stack_images(images: Iterable[Image.Image]) -> Image.Image | None:
     """Join images top to bottom (fragments of one ticket). None if there are none."""
     images = list(images)
     if not images:
@@ -251,7 +252,7 @@ class FakePrinter:
         self.mode = mode
         self.host = host
         self.port = port
-        self._server: Optional[socket.socket] = None
+        self._server: socket.socket | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._clients: list[socket.socket] = []
@@ -263,7 +264,7 @@ class FakePrinter:
 
     # -- lifecycle --------------------------------------------------------
 
-    def start(self) -> "FakePrinter":
+    def start(self) -> FakePrinter:
         """Bind a free port and start serving. Returns self."""
         if self._server is not None:
             return self
@@ -299,7 +300,7 @@ class FakePrinter:
             self._server.close()
         self._server = None
 
-    def __enter__(self) -> "FakePrinter":
+    def __enter__(self) -> FakePrinter:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -375,7 +376,7 @@ class FakePrinter:
             self._status_queries.clear()
             self._accepted = self._closed = 0
 
-    def wait_closed(self, connections: Optional[int] = None, timeout: float = 3.0) -> bool:
+    def wait_closed(self, connections: int | None = None, timeout: float = 3.0) -> bool:
         """Wait until *connections* connections have been accepted and closed.
 
         Default: at least one, and every one accepted so far. Call it after a
@@ -402,7 +403,7 @@ class FakePrinter:
         while not self._stop.is_set():
             try:
                 client, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 break
@@ -423,7 +424,7 @@ class FakePrinter:
             while not self._stop.is_set():
                 try:
                     data = client.recv(65536)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except OSError:
                     break

@@ -100,7 +100,7 @@ class WriteSet:
         return not (self.events or self.requests or self.audit)
 
     @classmethod
-    def of(cls, cid: str, result: Result, hall: Hall) -> "WriteSet":
+    def of(cls, cid: str, result: Result, hall: Hall) -> WriteSet:
         w = cls()
         if not result.events:
             return w
@@ -139,7 +139,7 @@ class Transaction:
         """Persist one command's result: changed tickets and counters, events, transitions."""
         self.apply([WriteSet.of(self.centre_id, result, hall)])
 
-    def apply(self, writesets: list["WriteSet"]) -> None:
+    def apply(self, writesets: list[WriteSet]) -> None:
         """Persist several commands' writes in order, in this transaction (group commit)."""
         writesets = [w for w in writesets if not w.empty]
         if not writesets:
@@ -188,7 +188,7 @@ class GroupTransaction:
         self.changes: Changes | None = None
         self.writesets: list[WriteSet] = []
 
-    def apply(self, writesets: list["WriteSet"]) -> None:
+    def apply(self, writesets: list[WriteSet]) -> None:
         self.writesets.extend(w for w in writesets if not w.empty)
 
 
@@ -336,7 +336,7 @@ class Store:
             policy=policy,
         )
 
-    def catch_up(self, hall: Hall, conn: Connection, prefetched: "Changes | None" = None) -> Hall:
+    def catch_up(self, hall: Hall, conn: Connection, prefetched: Changes | None = None) -> Hall:
         """Bring ``hall`` up to the database by reloading only rows changed since ``hall.seq``.
 
         Used when another process has written (multi-process deployments). A new service day
@@ -367,7 +367,9 @@ class Store:
     def transaction(self, centre_id: str):
         """Open a transaction holding the centre's write lock; commit on success."""
         with self.writer.begin() as conn:
-            seq = conn.execute(select(t.centres.c.seq).where(t.centres.c.id == centre_id).with_for_update()).scalar_one()
+            seq = conn.execute(
+                select(t.centres.c.seq).where(t.centres.c.id == centre_id).with_for_update()
+            ).scalar_one()
             yield Transaction(conn, centre_id, seq)
 
     def _lock_and_find(self, centre_id: str, request_ids: list[str], since: int | None):
@@ -421,9 +423,10 @@ class Store:
         answers of ``request_ids`` in one pipeline; then, when the block ends without an error,
         every write given to ``tx.apply`` and ``COMMIT`` in another. With ``since`` (the hall's
         seq) the first round trip also reads the centre row and the rows changed after it, for
-        :meth:`catch_up` (``tx.changes``), so catching up with other processes costs no round trip. The block returns only once
-        PostgreSQL has answered the ``COMMIT`` (after its WAL flush: ``synchronous_commit`` is
-        not touched); if anything fails, the transaction is rolled back and the error raised.
+        :meth:`catch_up` (``tx.changes``), so catching up with other processes costs no round
+        trip. The block returns only once PostgreSQL has answered the ``COMMIT`` (after its WAL
+        flush: ``synchronous_commit`` is not touched); if anything fails, the transaction is
+        rolled back and the error raised.
         """
         import psycopg
 

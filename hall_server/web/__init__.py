@@ -19,9 +19,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
 
+from ..engine.errors import MotCuaError
 from ..service import HallService
 from ..store import Store
-from ..engine.errors import MotCuaError
 from .auth import login_manager
 from .devices import DeviceBoard
 

@@ -7,8 +7,8 @@ header: a request repeated with the same key has its effect once and gets the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import login_user, logout_user

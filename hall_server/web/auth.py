@@ -25,10 +25,16 @@ from ..service import Actor
 login_manager = LoginManager()
 login_manager.login_view = "pages.login"
 _hasher = PasswordHasher()
-from ..pipeline import ANONYMOUS  # noqa: E402
-
 # Who may send which command, and the refusals: hall_server/pipeline.py (below the web layer).
-from ..pipeline import ALLOWED, COUNTER_COMMANDS, SUPERVISOR_COMMANDS, Forbidden, Unauthenticated, authorize  # noqa: E402,F401
+from ..pipeline import (  # noqa: E402,F401
+    ALLOWED,
+    ANONYMOUS,  # noqa: E402
+    COUNTER_COMMANDS,
+    SUPERVISOR_COMMANDS,
+    Forbidden,
+    Unauthenticated,
+    authorize,
+)
 
 
 class StaffUser(UserMixin):

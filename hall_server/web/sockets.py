@@ -34,8 +34,8 @@ from ..engine.errors import MotCuaError
 from ..pipeline import InvalidRequest
 from .asgi import client_address
 from .auth import ANONYMOUS, device_actor
-from .errors import http_status
 from .devices import PRINTER_STATES, device_room
+from .errors import http_status
 from .live import OVERLOADED, OVERLOADED_VI
 from .views import snapshot, ticket_status, wait_estimates
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def centre_info(config) -> dict:
     """The public description of the centre, for pages and devices."""
     cc = config.centre

@@ -7,16 +7,16 @@ import secrets
 from datetime import datetime
 from typing import Literal
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from pydantic import Field, StrictInt, StrictStr
 
 from ...citizen.booking import qr_png_data_url
 from ...engine import IssueTicket
 from .. import schemas as s
 from ..api import BadRequest, add_query
+from ..auth import current_actor
 from ..errors import status_of_answer
-from ..auth import Forbidden, current_actor
-from . import STAFF, SUPERVISORS, app_ext, bp, citizen_state, parse_day, require_role
+from . import STAFF, SUPERVISORS, app_ext, citizen_state, parse_day, require_role
 
 
 # ---------------------------------------------------------------------- bookings: API

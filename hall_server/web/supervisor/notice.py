@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from pydantic import Field, StrictStr
+
 from .. import schemas as s
 from ..api import BadRequest, add_query
 from . import WHO, app_ext, require_supervisor

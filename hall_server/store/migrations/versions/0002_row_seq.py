@@ -7,13 +7,13 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
-down_revision: Union[str, Sequence[str], None] = "0001"
+down_revision: str | Sequence[str] | None = "0001"
 branch_labels = None
 depends_on = None
 

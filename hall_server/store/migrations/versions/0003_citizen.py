@@ -6,13 +6,13 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: Union[str, Sequence[str], None] = "0002"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels = None
 depends_on = None
 
