@@ -30,14 +30,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
-from .engine import Command, DomainError, Event, Hall, IssueTicket, Result
+from .engine import Command, DomainError, Event, Hall, IssueTicket, Result, Ticket
 from .engine.estimate import naive_wait
+from .engine.routing import RoutingPolicy
 from .store import Store
+
+if TYPE_CHECKING:
+    from .config import HallConfig
+    from .store.db import WriteSet
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +74,7 @@ class Outcome:
     """The answer to one command: a JSON body (``{"error": CODE, …}`` when refused), the events it
     caused, and whether it is the stored answer of a repeated request id."""
 
-    body: dict
+    body: dict[str, Any]
     events: list[Event] = field(default_factory=list)
     replayed: bool = False
 
@@ -94,9 +100,9 @@ _ANSWERED, _REFUSED = 0, 1
 
 @dataclass
 class _Entry:
-    body: dict
-    events: list
-    writes: list
+    body: dict[str, Any]
+    events: list[Event]
+    writes: list[WriteSet]
     request_id: str | None
 
 
@@ -109,7 +115,8 @@ class _Queued:
 
     __slots__ = ("command", "request_id", "actor", "audit", "deadline", "entry", "twin", "outcome", "error", "done")
 
-    def __init__(self, command, request_id, actor, audit, deadline):
+    def __init__(self, command: Command, request_id: str | None, actor: Actor, audit: bool,
+                 deadline: float | None) -> None:
         self.command, self.request_id, self.actor, self.audit = command, request_id, actor, audit
         self.deadline = deadline
         self.entry: _Entry | None = None
@@ -120,7 +127,7 @@ class _Queued:
 
 
 class _Batch:
-    def __init__(self):
+    def __init__(self) -> None:
         self.base_seq: int | None = None  # the hall's seq before the batch's first command
         self.entries: list[_Entry] = []
         self.done = False
@@ -130,8 +137,9 @@ class _Batch:
 class HallService:
     """One centre's hall, kept in memory and on disk in step."""
 
-    def __init__(self, config, store: Store, *, clock: Callable[[], datetime] = utcnow, policy=None,
-                 shared: bool = False, estimator: Callable | None = None, group_commit: bool = True):
+    def __init__(self, config: HallConfig, store: Store, *, clock: Callable[[], datetime] = utcnow,
+                 policy: RoutingPolicy | None = None, shared: bool = False,
+                 estimator: Callable[[Hall, Ticket], float | None] | None = None, group_commit: bool = True) -> None:
         """``shared``: other processes write to the same database (PostgreSQL with several
         processes); reads and commands then catch up with them first. ``estimator``:
         ``(hall, ticket) -> minutes | None`` for the wait printed on a ticket (default: the naive
@@ -150,7 +158,7 @@ class HallService:
         self.group_commit = group_commit
         self._commit_lock = threading.Lock()
         self._batch = _Batch()
-        self._pending: dict[str, tuple] = {}  # request id -> (entry, batch) not yet committed
+        self._pending: dict[str, tuple[_Entry, _Batch]] = {}  # request id -> (entry, batch) not yet committed
         self._queue: list[_Queued] = []  # shared group commit: commands waiting for the next leader
         self._queue_cv = threading.Condition(threading.Lock())
         self._leading = False
@@ -181,7 +189,7 @@ class HallService:
             self._stale = False
 
     @contextmanager
-    def read(self):
+    def read(self) -> Iterator[Hall]:
         """Hold the hall still while reading it: ``with service.read() as hall: ...``.
 
         In a multi-process deployment (``shared``) the hall first catches up with the database.
@@ -229,7 +237,8 @@ class HallService:
                 self._publish(outcome.events)
         return outcome
 
-    def _execute_locked(self, command, request_id, actor, audit, deadline) -> Outcome:
+    def _execute_locked(self, command: Command, request_id: str | None, actor: Actor, audit: bool,
+                        deadline: float | None) -> Outcome:
         """One command in its own transaction, under the centre's row lock (no group commit)."""
         with self.store.transaction(self.centre_id) as tx:
             if tx.db_seq != self.hall.seq:
@@ -249,7 +258,8 @@ class HallService:
     # transaction holding their command is committed. If a commit fails, that batch and the one
     # built on top of it are refused (503) and the hall is rebuilt from the database.
 
-    def _execute_grouped(self, command, request_id, actor, audit, deadline) -> Outcome:
+    def _execute_grouped(self, command: Command, request_id: str | None, actor: Actor, audit: bool,
+                         deadline: float | None) -> Outcome:
         with self._lock:
             self._ensure_fresh()
             if request_id is not None:
@@ -276,7 +286,8 @@ class HallService:
             raise batch.error
         return Outcome(entry.body, [] if replay else entry.events, replayed=replay)
 
-    def _apply(self, command, request_id, actor, audit, deadline=None) -> _Entry:
+    def _apply(self, command: Command, request_id: str | None, actor: Actor, audit: bool,
+               deadline: float | None = None) -> _Entry:
         from .store.db import WriteSet
 
         at = self.clock()
@@ -346,7 +357,8 @@ class HallService:
     # every queued command in order and commits them in one transaction. Commands arriving
     # meanwhile wait for the next leader (one of them).
 
-    def _execute_shared_grouped(self, command, request_id, actor, audit, deadline) -> Outcome:
+    def _execute_shared_grouped(self, command: Command, request_id: str | None, actor: Actor, audit: bool,
+                                deadline: float | None) -> Outcome:
         me = _Queued(command, request_id, actor, audit, deadline)
         cv = self._queue_cv
         with cv:
@@ -370,6 +382,7 @@ class HallService:
                     cv.notify_all()
         if me.error is not None:
             raise me.error
+        assert me.outcome is not None  # a command is done with an outcome or an error (see the finally above)
         return me.outcome
 
     def _run_shared_batch(self, batch: list[_Queued]) -> None:
@@ -409,13 +422,14 @@ class HallService:
                     queued.outcome = Outcome(entry.body, entry.events)
                     events += entry.events
                 elif queued.twin is not None:
-                    entry = queued.twin.entry
-                    queued.outcome = Outcome(entry.body, [], replayed=True)
+                    twin_entry = queued.twin.entry
+                    assert twin_entry is not None  # a twin is the first of its request id: it was applied
+                    queued.outcome = Outcome(twin_entry.body, [], replayed=True)
             if events:
                 self._publish(events)
 
-    def _answer(self, command: Command, result: Result, hall: Hall) -> dict:
-        body: dict = {"ok": True, "seq": hall.seq, "events": [e.kind for e in result.events]}
+    def _answer(self, command: Command, result: Result, hall: Hall) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": True, "seq": hall.seq, "events": [e.kind for e in result.events]}
         if result.ticket is not None:
             ticket = result.ticket
             body["ticket"] = ticket.to_dict() | {"people_ahead": hall.people_ahead(ticket)}
@@ -423,7 +437,8 @@ class HallService:
                 body["ticket"]["tracking_id"] = ticket.tracking_id
                 wait = self.estimator(hall, ticket)
                 body["ticket"]["estimated_wait_minutes"] = round(wait, 1) if wait is not None else None
-        counter = result.counter or (result.counters.get(getattr(command, "counter", None)))
+        number: int | None = getattr(command, "counter", None)  # the counter a counter command is about
+        counter = result.counter or (result.counters.get(number) if number is not None else None)
         if counter is not None:
             body["counter"] = counter.to_dict()
         return body

@@ -148,13 +148,14 @@ def test_state_follows_the_engine_through_a_busy_morning():
     fields = list(CONFIG.fields)
     for _ in range(400):
         n = rng.randint(1, 8)
+        # the chosen lambda is called at once; n=n binds this iteration's counter all the same
         command = rng.choice([
             lambda: c.IssueTicket(field=rng.choice(fields), priority=rng.choice([None, None, "elderly"]),
                                   channel="kiosk", tracking_id=f"r{rng.random()}"),
-            lambda: c.CallNext(counter=n), lambda: c.CallNext(counter=n), lambda: c.Recall(counter=n),
-            lambda: c.StartServing(counter=n), lambda: c.Finish(counter=n), lambda: c.NoShow(counter=n),
-            lambda: c.PauseCounter(counter=n), lambda: c.ResumeCounter(counter=n),
-            lambda: c.Transfer(counter=n, field=rng.choice(fields)),
+            lambda n=n: c.CallNext(counter=n), lambda n=n: c.CallNext(counter=n), lambda n=n: c.Recall(counter=n),
+            lambda n=n: c.StartServing(counter=n), lambda n=n: c.Finish(counter=n), lambda n=n: c.NoShow(counter=n),
+            lambda n=n: c.PauseCounter(counter=n), lambda n=n: c.ResumeCounter(counter=n),
+            lambda n=n: c.Transfer(counter=n, field=rng.choice(fields)),
         ])()
         try:
             events = scene.do(command)
@@ -464,7 +465,7 @@ def test_fonts_cover_every_vietnamese_letter(pygame):
 
     vowels, tones = "aăâeêioôơuưy", ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
     letters = {unicodedata.normalize("NFC", v + t) for v in vowels + vowels.upper() for t in tones} | {"đ", "Đ"}
-    for style, path in font_paths().items():
+    for path in font_paths().values():
         font = pygame.font.Font(str(path), 40)
         blank = [ch for ch in sorted(letters) if (m := font.metrics(ch)[0]) is None or m[1] <= m[0]]
         assert blank == [], f"{path.name} has no glyph for {blank}"

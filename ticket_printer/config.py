@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit
 
 from device_link.config import DeviceConfigError, read_toml
@@ -62,7 +62,7 @@ __all__ = [
     "problems_with_centre",
 ]
 
-Pin = Union[int, str]
+Pin = int | str
 
 #: GPIO numbers on the Raspberry Pi's 40-pin header (BCM numbering).
 BCM_PINS = range(0, 28)

@@ -85,7 +85,7 @@ def migrate(engine: Engine) -> None:
 class WriteSet:
     """The rows one command writes, copied when it ran (so later commands cannot change them)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ticket_inserts: list[dict] = []
         self.ticket_updates: list[dict] = []
         self.counter_updates: list[dict] = []

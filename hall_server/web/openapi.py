@@ -39,8 +39,10 @@ def build_openapi() -> dict:
                            "schema": {"type": "string", "minLength": 1, "maxLength": 64}})
         error = {"content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}}
         responses = {
-            str(ep.status): {"description": "Success",
-                             "content": {"application/json": {"schema": {"$ref": REF.format(model=ep.response.__name__)}}}},
+            str(ep.status): {
+                "description": "Success",
+                "content": {"application/json": {"schema": {"$ref": REF.format(model=ep.response.__name__)}}},
+            },
             "400": {"description": "Malformed request or invalid command", **error},
             "401": {"description": "Not authenticated", **error},
             "403": {"description": "Not allowed for this caller", **error},
@@ -51,7 +53,8 @@ def build_openapi() -> dict:
         op = {
             "summary": ep.summary,
             "description": f"Who may call: {ep.who}.",
-            "operationId": f"{ep.method.lower()}{path}".replace("/", "_").replace("{", "").replace("}", "").replace("-", "_"),
+            "operationId": (f"{ep.method.lower()}{path}".replace("/", "_").replace("{", "").replace("}", "")
+                            .replace("-", "_")),
             "parameters": params,
             "responses": responses,
         }
@@ -62,7 +65,8 @@ def build_openapi() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "MotCua Queue hall server", "version": __version__,
-                 "description": "Commands and queries of one centre's hall. Live updates: Socket.IO (docs/protocol.md)."},
+                 "description": ("Commands and queries of one centre's hall."
+                                 " Live updates: Socket.IO (docs/protocol.md).")},
         "paths": paths,
         "components": {
             "schemas": _components(),

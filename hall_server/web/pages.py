@@ -93,7 +93,8 @@ def login_view():
             target = request.args.get("next") or ""
             parsed = urlparse(target)
             if parsed.scheme or parsed.netloc or not target.startswith("/"):
-                supervisor = user.staff.role in ("supervisor", "admin") and "supervisor.supervisor" in current_app.view_functions
+                supervisor = (user.staff.role in ("supervisor", "admin")
+                              and "supervisor.supervisor" in current_app.view_functions)
                 target = url_for("supervisor.supervisor") if supervisor else url_for("pages.counter")
             return redirect(target)
         error = translate("bad_login", g.lang)

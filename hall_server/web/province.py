@@ -88,11 +88,13 @@ PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>{{ name }}
 <p>Từ {{ start }} đến {{ end }} · <a href="{{ url_for('logout') }}">Đăng xuất</a></p>
 <table><tr><th>Trung tâm</th><th>Số phiếu đã cấp</th><th>Đã phục vụ</th><th>Vắng mặt</th>
 <th>Chờ trung bình (phút)</th><th>Tỷ lệ đúng hẹn</th></tr>
-{% for r in rows %}<tr><td><a href="/c/{{ r.centre }}/">{{ r.name }}</a></td><td>{{ r.issued }}</td><td>{{ r.served }}</td>
+{% for r in rows %}<tr><td><a href="/c/{{ r.centre }}/">{{ r.name }}</a></td><td>{{ r.issued }}</td>\
+<td>{{ r.served }}</td>
 <td>{{ r.no_show }}</td><td>{{ r.mean_wait_minutes if r.mean_wait_minutes is not none else "–" }}</td>
 <td>{{ "%.0f %%"|format(r.service_level * 100) if r.service_level is not none else "–" }}</td></tr>{% endfor %}
 </table>{% endif %}
-<h2>Các trung tâm</h2><ul>{% for c in centres %}<li><a href="/c/{{ c.id }}/">{{ c.centre.name }}</a></li>{% endfor %}</ul>
+<h2>Các trung tâm</h2><ul>\
+{% for c in centres %}<li><a href="/c/{{ c.id }}/">{{ c.centre.name }}</a></li>{% endfor %}</ul>
 </main></html>"""
 
 
@@ -152,7 +154,8 @@ def create_province_app(configs, db_url: str, *, province: Province | None = Non
             return jsonify(error="unauthorized", message="province admins only"), 401
         span = period()
         if span is None:
-            return jsonify(error="invalid_query", message="from/to must be dates YYYY-MM-DD, from <= to, at most a year"), 400
+            return jsonify(error="invalid_query",
+                           message="from/to must be dates YYYY-MM-DD, from <= to, at most a year"), 400
         return jsonify(period={"from": span[0].isoformat(), "to": span[1].isoformat()},
                        centres=[centre_summary(store, c, *span) for c in configs])
 

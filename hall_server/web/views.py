@@ -42,7 +42,8 @@ def print_job(ext, ticket: dict) -> dict:
         "issued_at": ticket["issued_at"],
         "people_ahead": ticket.get("people_ahead", 0),
         "estimated_wait_minutes": ticket.get("estimated_wait_minutes"),
-        "tracking_url": f"{config.centre.public_url.rstrip('/')}/t/{ticket['tracking_id']}" if ticket.get("tracking_id") else None,
+        "tracking_url": (f"{config.centre.public_url.rstrip('/')}/t/{ticket['tracking_id']}"
+                         if ticket.get("tracking_id") else None),
         "centre_name": config.centre.name,
     }
 
@@ -63,7 +64,8 @@ def ticket_status(ext, hall, ticket, estimates: dict[int, float | None] | None =
         wait = estimates.get(ticket.id)
     else:
         batch = getattr(ext.service.estimator, "estimates", None)
-        wait = ext.service.estimator(hall, ticket, ext.service.clock()) if batch else ext.service.estimator(hall, ticket)
+        wait = (ext.service.estimator(hall, ticket, ext.service.clock()) if batch
+                else ext.service.estimator(hall, ticket))
     return {
         "code": ticket.code,
         "field": ticket.field,
