@@ -94,24 +94,29 @@ class HallView:
         if not isinstance(event, dict) or not isinstance(event.get("seq"), int):
             return "ignored"
         seq = event["seq"]
-        with self._lock:
+        changed: set[int] = set()
+        with self._lock:  # decide under the lock; call out (resync, render) after releasing it
             if self.seq is None:
                 return "ignored"  # no snapshot yet on this connection; it will cover this event
             if self._resync_asked is not None:
                 # Waiting for a snapshot; ask again if the first request seems lost.
-                if self.clock() - self._resync_asked > RESYNC_RETRY_SECONDS:
-                    self._ask_resync()
-                return "gap"
-            if seq <= self.seq:
+                ask = self.clock() - self._resync_asked > RESYNC_RETRY_SECONDS
+                outcome = "gap"
+            elif seq <= self.seq:
                 return "stale"
-            if seq > self.seq + 1:
-                self._ask_resync()
-                return "gap"
-            self.seq = seq
-            changed = self._apply_data(event.get("data") or {})
+            elif seq > self.seq + 1:
+                ask, outcome = True, "gap"
+            else:
+                ask, outcome = False, "applied"
+                self.seq = seq
+                changed = self._apply_data(event.get("data") or {})
+            if ask:
+                self._resync_asked = self.clock()
+        if ask and self.request_resync is not None:
+            self.request_resync()
         if changed:
             self._changed(changed)
-        return "applied"
+        return outcome
 
     def lose(self) -> None:
         """Forget the sequence (the connection dropped); the next snapshot starts afresh."""
@@ -134,11 +139,6 @@ class HallView:
                     c.ticket = ticket
                     changed.add(c.number)
         return changed
-
-    def _ask_resync(self) -> None:
-        self._resync_asked = self.clock()
-        if self.request_resync is not None:
-            self.request_resync()
 
     def _changed(self, numbers: set[int]) -> None:
         if self.on_change is not None and numbers:

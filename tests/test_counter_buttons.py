@@ -636,3 +636,22 @@ def test_check_tells_whether_the_token_may_act_for_the_counters(server):
     wrong = runner.invoke(main, ["buttons", "--config", EXAMPLE, "--check", "--server", server.url,
                                  "--token", "not-a-token"])
     assert wrong.exit_code == 1 and "cannot connect with this token" in wrong.output
+
+
+def test_the_view_asks_for_a_snapshot_without_holding_its_lock():
+    """Asking for a resync calls into the link, whose thread may be rendering this view at that moment:
+    the view must not hold its lock while it asks (that was a deadlock between the two threads)."""
+    import threading
+
+    view = HallView([1])
+    view.load({"seq": 10, "counters": [_counter(1)]})
+    read_while_asking = []
+
+    def ask():  # what the link's thread does meanwhile: render the box from the view
+        reader = threading.Thread(target=lambda: read_while_asking.append(view.counter(1).status))
+        reader.start()
+        reader.join(timeout=2)
+
+    view.request_resync = ask
+    assert view.apply({"seq": 13, "kind": "counter_paused", "data": {}}) == "gap"
+    assert read_while_asking == ["open"]
