@@ -881,10 +881,11 @@ def run_key(params: dict) -> str:
 
 def table() -> str:
     """Every saved run as one markdown table (docs/decisions/0001-live-layer-figures.md)."""
-    head = ("| variant | trackers (/ tickets) | connected / planned | connect s | health p50 / p99 ms "
+    head = ("| variant (code) | trackers (/ tickets) | connected / planned | connect s | health p50 / p99 ms "
             "| call→display p50 / p99 / max ms | missing / deliveries | trackers updated / called "
-            "| dropped after connect | RSS base → full MB | KB / conn | issue tickets/s | load start → end |")
-    rows = [head, "|" + "---|" * 13]
+            "| dropped after connect | RSS base → full MB | KB / conn | issue tickets/s | past the cap: refusal p50 / max ms "
+            "| load start → end |")
+    rows = [head, "|" + "---|" * 14]
     for variant in ("threading", "gevent", "gevent-estimator", "asgi"):
         path = RESULTS / f"connections-{variant}.json"
         if not path.exists():
@@ -893,8 +894,9 @@ def table() -> str:
             p = r["phases"]
             ca, h, c, t = p.get("connect_all", {}), p.get("health", {}), p.get("calls", {}), p.get("trackers_after_calls", {})
             i = p.get("issue", {})
-            if "skipped" in c:
-                calls, missing = "skipped", "–"
+            if "skipped" in c or not c.get("deliveries"):
+                calls = "skipped" if "skipped" in c else f"none ({c.get('calls_ok', 0)} of {r['params']['calls']} calls made)"
+                missing = "–" if "skipped" in c else f"{c.get('missing_deliveries')} / {c.get('missing_deliveries')}"
             else:
                 calls = f"{c.get('p50_ms')} / {c.get('p99_ms')} / {c.get('max_ms')}"
                 missing = f"{c.get('missing_deliveries')} / {c.get('deliveries', 0) + c.get('missing_deliveries', 0)}"
@@ -906,11 +908,20 @@ def table() -> str:
             issue = i.get("tickets_per_s", "–")
             if i.get("errors"):
                 issue = f"{issue} ({sum(i['errors'].values())} errors)"
+            cap = p.get("past_cap", {})
+            if "skipped" in cap:
+                cap_text = "n/a"
+            else:
+                cap_text = (f"{cap.get('refusal_p50_ms')} / {cap.get('refusal_max_ms')}; display "
+                            f"{'connects' if cap.get('display_got_snapshot') else cap.get('display_past_cap')}")
+                if set(cap.get("outcomes", {})) - {"refused"}:
+                    cap_text += f" {cap['outcomes']}"
+            code = r["server_code"].split(",")[0].replace("commit ", "").replace(" + bench/variants/", "+")
             rows.append(
-                f"| {variant} | {key} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
+                f"| {variant} ({code}) | {key.partition('@')[0]} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
                 f"| {calls} | {missing} | {t.get('called_tracked_updated', '–')} / {t.get('called_tracked', '–')} "
                 f"| {dropped} | {p.get('memory_base', {}).get('total_mb')} → {p.get('memory_full', {}).get('total_mb')} "
-                f"| {p.get('memory_full', {}).get('per_connection_kb')} | {issue} "
+                f"| {p.get('memory_full', {}).get('per_connection_kb')} | {issue} | {cap_text} "
                 f"| {r['loadavg_start'][0]} → {r['loadavg_end'][0]} |")
     return "\n".join(rows)
 
