@@ -4,7 +4,7 @@ Two measurements:
 
 * ``service``: HallService.execute(IssueTicket) in one process, one thread (engine + SQLite
   commit with synchronous=FULL per ticket): the ceiling of the design.
-* ``http``: POST /api/v1/tickets to a real gunicorn gthread server from 16 concurrent
+* ``http``: POST /api/v1/tickets to a real server process (``motcua serve``) from 16 concurrent
   keep-alive clients (another process on the same 2 cores), for a fixed time; then every
   issued number is checked for duplicates, in the answers and in the database.
 """
@@ -65,7 +65,7 @@ async def _http(url: str, seconds: float, clients: int) -> list[dict]:
 
 def http_rate(seconds: float = 20, clients: int = 16) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
-    with LiveServer(tmp, threads=64) as server:
+    with LiveServer(tmp) as server:
         t0 = time.perf_counter()
         answers = asyncio.run(_http(server.url, seconds, clients))
         elapsed = time.perf_counter() - t0

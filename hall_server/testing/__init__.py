@@ -43,8 +43,8 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, data_dir: Path, config: Path | list[Path] = DEMO_HALL, port: int | None = None,
-                 db: str | None = None, threads: int = 64, extra_env: dict | None = None, redis: str | None = None,
-                 province: Path | None = None):
+                 db: str | None = None, threads: int | None = None, extra_env: dict | None = None,
+                 redis: str | None = None, province: Path | None = None):
         self.data_dir = Path(data_dir)
         self.config = config
         self.port = port or free_port()
@@ -67,7 +67,8 @@ class LiveServer:
             [sys.executable, "-m", "hall_server", "serve",
              *[arg for c in (self.config if isinstance(self.config, list) else [self.config])
                for arg in ("--config", str(c))], "--db", self.db,
-             "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(self.threads)]
+             "--host", "127.0.0.1", "--port", str(self.port)]
+            + (["--threads", str(self.threads)] if self.threads else [])
             + (["--redis", self.redis] if self.redis else [])
             + (["--province", str(self.province)] if self.province else []),
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
