@@ -115,3 +115,27 @@ def test_rest_and_socket_give_the_same_answers(tmp_path):
             assert bad["status"] == 400 and "deadline" in bad["body"]["message"]
         finally:
             box.disconnect()
+
+
+def test_every_refusal_has_one_root_and_one_http_mapping():
+    from hall_server.citizen.booking import BookingError
+    from hall_server.citizen.rating import RatingRefused
+    from hall_server.engine.errors import CounterBusy, MotCuaError, NotFound
+    from hall_server.service import DeadlinePassed
+    from hall_server.web.api import BadLogin, BadRequest
+    from hall_server.web.citizen import Refused
+    from hall_server.web.errors import http_status, status_of_answer
+
+    cases = [
+        (BadRequest("invalid_query", "x"), 400), (InvalidRequest("x"), 400), (BadLogin("x"), 401),
+        (Unauthenticated("x"), 401), (Forbidden("x"), 403), (NotFound("x"), 404), (DeadlinePassed("x"), 408),
+        (CounterBusy("x"), 409), (BookingError("slot_full", "x", "y"), 409),
+        (BookingError("invalid_name", "x", "y", kind="invalid"), 400),
+        (RatingRefused("not_found", "x", "y", kind="not_found"), 404), (Refused("ticket_not_waiting", "x", "y"), 409),
+    ]
+    for error, status in cases:
+        assert isinstance(error, MotCuaError) and http_status(error) == status, error
+    # the service stores its refusals (engine errors, deadlines) as bodies; replayed, they map the same
+    for error, status in [(NotFound("x"), 404), (DeadlinePassed("x"), 408), (CounterBusy("x"), 409)]:
+        assert status_of_answer(error.to_dict()) == status, error
+    assert not hasattr(MotCuaError("x"), "status")  # no HTTP below the web layer

@@ -37,6 +37,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..config import WEEKDAYS
+from ..engine.errors import Refusal
 from . import schema as t
 from .contact import InvalidContact, mask_phone, national, normalize_phone
 
@@ -46,13 +47,8 @@ ACTIVE = ("booked", "checked_in")
 _CODE_JUNK = re.compile(r"[\s\-_.]")
 
 
-class BookingError(Exception):
+class BookingError(Refusal):
     """A booking request that cannot be met; nothing was changed. ``details`` carries times etc."""
-
-    def __init__(self, code: str, message: str, message_vi: str, status: int = 409, **details):
-        super().__init__(message)
-        self.code, self.message, self.message_vi, self.status = code, message, message_vi, status
-        self.details = details
 
 
 # ---------------------------------------------------------------------- codes and QR
@@ -89,7 +85,8 @@ def clean_name(text: str) -> str:
     """The citizen's name: NFC, single spaces, 2–100 characters, no control characters."""
     value = re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip()
     if any(unicodedata.category(ch).startswith("C") for ch in value) or not 2 <= len(value) <= 100:
-        raise BookingError("invalid_name", "name must be 2 to 100 characters", "Họ tên cần từ 2 đến 100 ký tự.", 400)
+        raise BookingError("invalid_name", "name must be 2 to 100 characters", "Họ tên cần từ 2 đến 100 ký tự.",
+                           kind="invalid")
     return value
 
 
@@ -216,11 +213,11 @@ class BookingDesk:
         try:
             phone = normalize_phone(phone)
         except InvalidContact as exc:
-            raise BookingError("invalid_phone", str(exc), exc.message_vi, 400) from None
+            raise BookingError("invalid_phone", str(exc), exc.message_vi, kind="invalid") from None
         slot = next((s for s in self.slots(field, day, now) if s.starts_at.strftime("%H:%M") == start), None)
         if slot is None:
             raise BookingError("no_such_slot", f"no slot starts at {start[:8]!r} on {day}",
-                               "Không có khung giờ này trong ngày đã chọn.", 404)
+                               "Không có khung giờ này trong ngày đã chọn.", kind="not_found")
         if not slot.bookable:
             raise BookingError("slot_closed", f"the slot {start} on {day} can no longer be booked",
                                "Khung giờ này không còn nhận đặt lịch.")
@@ -274,7 +271,7 @@ class BookingDesk:
         booking = self.get(code)
         if booking is None:
             raise BookingError("booking_not_found", "no booking with this code",
-                               "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã.", 404)
+                               "Không tìm thấy lịch hẹn với mã này. Vui lòng kiểm tra lại mã.", kind="not_found")
         return booking
 
     def day_list(self, day: date) -> list[Booking]:
@@ -323,7 +320,7 @@ class BookingDesk:
         day = self.local(starts_at).date()
         if all(start != starts_at for start, _ in self.slot_times(day)):
             raise BookingError("no_such_slot", f"no slot starts at {self.local(starts_at):%H:%M} on {day}",
-                               "Không có khung giờ này trong ngày đã chọn.", 404)
+                               "Không có khung giờ này trong ngày đã chọn.", kind="not_found")
         s = t.booking_slots
         key = and_(s.c.centre_id == self.centre_id, s.c.field == field, s.c.starts_at == starts_at)
         with self.writer.begin() as conn:
@@ -373,7 +370,7 @@ class BookingDesk:
     def _check_field(self, field: str) -> None:
         if field not in self.config.fields or field not in self.bookable_fields():
             raise BookingError("unknown_field", f"field {str(field)[:20]!r} cannot be booked",
-                               "Lĩnh vực này không nhận đặt lịch hẹn.", 404)
+                               "Lĩnh vực này không nhận đặt lịch hẹn.", kind="not_found")
 
     def _slot_text(self, booking: Booking) -> str:
         start, end = self.local(booking.starts_at), self.local(booking.ends_at)

@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..engine import TicketState
+from ..engine.errors import Refusal
 from . import schema as t
 
 # code: (Vietnamese, English, score)
@@ -51,26 +52,22 @@ for _pair in list(LEVELS.values()) + list(REASONS.values()):
     assert all(unicodedata.is_normalized("NFC", x) for x in _pair[:2])
 
 
-class RatingRefused(Exception):
+class RatingRefused(Refusal):
     """A rating that is not accepted; nothing was stored."""
-
-    def __init__(self, code: str, message: str, message_vi: str, status: int = 409):
-        super().__init__(message)
-        self.code, self.message, self.message_vi, self.status = code, message, message_vi, status
 
 
 def check_level(level: str, reasons: list[str]) -> list[str]:
     """The reasons, cleaned (no repeats, in the listed order), or :class:`RatingRefused` (400)."""
     if level not in LEVELS:
         raise RatingRefused("invalid_rating", f"rating must be one of {', '.join(LEVELS)}",
-                            "Mức đánh giá không hợp lệ.", 400)
+                            "Mức đánh giá không hợp lệ.", kind="invalid")
     unknown = [r for r in reasons if r not in REASONS]
     if unknown:
         raise RatingRefused("invalid_rating", f"unknown reason {unknown[0][:40]!r} (use {', '.join(REASONS)})",
-                            "Lý do không hợp lệ.", 400)
+                            "Lý do không hợp lệ.", kind="invalid")
     if reasons and level != "unsatisfied":
         raise RatingRefused("invalid_rating", "reasons go only with the rating unsatisfied",
-                            "Chỉ chọn lý do khi không hài lòng.", 400)
+                            "Chỉ chọn lý do khi không hài lòng.", kind="invalid")
     return [r for r in REASONS if r in reasons]
 
 
@@ -99,10 +96,10 @@ def check_rating(hall, counter: int, ticket_id: int, now: datetime, window_secon
     ``rated`` says whether the store already holds a rating for it.
     """
     if counter not in hall.counters:
-        raise RatingRefused("not_found", f"unknown counter {counter}", "Không có quầy này.", 404)
+        raise RatingRefused("not_found", f"unknown counter {counter}", "Không có quầy này.", kind="not_found")
     ticket = hall.tickets.get(ticket_id)
     if ticket is None:
-        raise RatingRefused("not_found", f"no ticket {ticket_id} today", "Không tìm thấy phiếu này.", 404)
+        raise RatingRefused("not_found", f"no ticket {ticket_id} today", "Không tìm thấy phiếu này.", kind="not_found")
     if rated:
         raise RatingRefused("already_rated", f"ticket {ticket.code} has already been rated",
                             f"Số {ticket.code} đã được đánh giá. Xin cảm ơn!")

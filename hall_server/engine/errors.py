@@ -23,6 +23,23 @@ class MotCuaError(Exception):
         return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
 
 
+class Refusal(MotCuaError):
+    """A citizen-facing request refused (a booking, a rating, a notification), with the reason in
+    Vietnamese too. ``kind`` says what sort of refusal it is: ``invalid`` (the request itself is
+    wrong), ``not_found``, ``unauthenticated`` or ``conflict`` (not now, not in this state)."""
+
+    KINDS = ("invalid", "not_found", "unauthenticated", "conflict")
+
+    def __init__(self, code: str, message: str, message_vi: str, kind: str = "conflict", **details: Any) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"kind must be one of {self.KINDS}")
+        super().__init__(message, **details)
+        self.code, self.message_vi, self.kind = code, message_vi, kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "details": {"message_vi": self.message_vi} | self.details}
+
+
 class DomainError(MotCuaError):
     """A command that the rules of the hall refuse now. Nothing was changed."""
 

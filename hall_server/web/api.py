@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import pipeline
 from ..engine import commands as c
-from ..engine.errors import MotCuaError
+from ..engine.errors import MotCuaError, NotFound
 from . import schemas as s
 from .auth import Unauthenticated, check_password, csrf_token, current_actor
 from .errors import http_status, status_of_answer
@@ -25,10 +25,15 @@ from .views import centre_info, public_ticket_status, snapshot
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class BadRequest(Exception):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+class BadRequest(pipeline.InvalidRequest):
+    """A malformed web request (400) with its code: ``BadRequest("invalid_query", "since must be an integer")``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+class BadLogin(Unauthenticated):
+    code = "bad_login"
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def _ticket_id(body: s.CallBody) -> int:
         for ticket in hall.tickets.values():
             if ticket.code == code and ticket.service_day == hall.service_day:
                 return ticket.id
-    raise BadRequest("not_found", f"no ticket {code[:8]} today", 404)
+    raise NotFound(f"no ticket {code[:8]} today")
 
 
 COUNTER = "a button box for this counter, the officer seated at it, a supervisor or admin"
@@ -139,7 +144,7 @@ def get_snapshot(args):
 def track(args):
     status = public_ticket_status(_ext(), args["tracking_id"])
     if status is None:
-        raise BadRequest("not_found", "no ticket with this tracking id", 404)
+        raise NotFound("no ticket with this tracking id")
     return status
 
 
@@ -179,7 +184,7 @@ def me(args):
 def login(args, body: s.LoginBody):
     user = check_password(_ext().config, body.username, body.password)
     if user is None:
-        raise BadRequest("bad_login", "wrong username or password", 401)
+        raise BadLogin("wrong username or password")
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (12 h), checked on every request
     login_user(user)
     actor = user.actor
@@ -272,11 +277,6 @@ def add_query(method: str, path: str, summary: str, who: str, response: type[Bas
         return fn
 
     return wrap
-
-
-@bp.errorhandler(BadRequest)
-def _bad_request(exc: BadRequest):
-    return jsonify(error=exc.code, message=exc.message), exc.status
 
 
 @bp.errorhandler(MotCuaError)

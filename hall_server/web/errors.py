@@ -14,7 +14,7 @@ hierarchy (the first match below wins); a stored answer (a replayed request id) 
 
 from __future__ import annotations
 
-from ..engine.errors import DomainError, InvalidCommand, MotCuaError, NotFound
+from ..engine.errors import DomainError, InvalidCommand, MotCuaError, NotFound, Refusal
 from ..pipeline import Forbidden, InvalidRequest, Unauthenticated
 from ..service import DeadlinePassed
 
@@ -30,7 +30,22 @@ STATUSES: list[tuple[type[MotCuaError], int]] = [
 ]
 
 
+KINDS = {"invalid": 400, "unauthenticated": 401, "not_found": 404, "conflict": 409}
+
+
+class AnswerRefused(MotCuaError):
+    """A command's refusal (the body it answered, or its stored answer) raised again by a web handler."""
+
+    def __init__(self, body: dict) -> None:
+        super().__init__(str(body.get("message", "")), **(body.get("details") or {}))
+        self.code = str(body.get("error", "domain_error"))
+
+
 def http_status(error: MotCuaError | type[MotCuaError]) -> int:
+    if isinstance(error, Refusal):
+        return KINDS[error.kind]
+    if isinstance(error, AnswerRefused):
+        return status_of_answer({"error": error.code})
     cls = error if isinstance(error, type) else type(error)
     return next(status for base, status in STATUSES if issubclass(cls, base))
 

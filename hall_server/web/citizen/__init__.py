@@ -33,13 +33,13 @@ import importlib
 import logging
 from datetime import date
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g
 
-from ...citizen import rating as rt
-from ...citizen.booking import BookingDesk, BookingError
+from ...citizen.booking import BookingDesk
 from ...citizen.notify import notifiers_from
 from ...citizen.outbox import NotificationWorker
 from ...citizen.settings import load_citizen_settings
+from ...engine.errors import Refusal
 from ..api import BadRequest
 from ..auth import Forbidden, Unauthenticated, current_actor
 from .texts import TEXT, text, text_table
@@ -100,20 +100,12 @@ def _page_text():
 
 
 # ---------------------------------------------------------------------- errors
-class Refused(Exception):
+class Refused(Refusal):
     """A citizen request refused with a Vietnamese reason (notification opt-ins)."""
 
-    def __init__(self, code: str, message: str, message_vi: str, status: int = 409, **details):
-        super().__init__(message)
-        self.code, self.message, self.message_vi, self.status, self.details = code, message, message_vi, status, details
 
-
-@bp.app_errorhandler(Refused)
-@bp.app_errorhandler(BookingError)
-@bp.app_errorhandler(rt.RatingRefused)
-def _refused(exc):
-    details = {"message_vi": exc.message_vi} | dict(getattr(exc, "details", {}) or {})
-    return jsonify(error=exc.code, message=exc.message, details=details), exc.status
+# Refusals (Refused, BookingError, RatingRefused) are MotCuaErrors: the app's one error handler
+# answers them with their code, message and Vietnamese reason (hall_server/web/errors.py).
 
 
 def require_role(roles, actor=None):

@@ -15,7 +15,7 @@ from ...engine import IssueTicket
 from .. import schemas as s
 from ..api import BadRequest, add_query
 from ..auth import current_actor
-from ..errors import status_of_answer
+from ..errors import AnswerRefused
 from . import STAFF, SUPERVISORS, app_ext, citizen_state, parse_day, require_role
 
 
@@ -216,8 +216,7 @@ def booking_check_in(args):
     # One booking, one ticket: a retry (or a second kiosk) gets the same ticket back.
     outcome = ext.service.execute(command, request_id=f"booking-check-in:{booking.id}", actor=actor)
     if not outcome.ok:
-        raise BadRequest(outcome.body.get("error", "domain_error"), outcome.body.get("message", ""),
-                         status_of_answer(outcome.body))
+        raise AnswerRefused(outcome.body)
     ticket = outcome.body["ticket"]
     booking = desk.checked_in(booking, ticket, now, f"{actor.role}:{actor.id}")
     if actor.role == "dispenser" and not outcome.replayed:

@@ -11,6 +11,7 @@ from pydantic import Field, StrictStr
 from ...citizen.contact import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
 from ...citizen.outbox import outbox_log, subscribe, subscriptions_of, unsubscribe
 from ...engine import TicketState
+from ...engine.errors import NotFound
 from .. import schemas as s
 from ..api import BadRequest, add_query
 from . import SUPERVISORS, Refused, app_ext, citizen_state, require_role
@@ -68,7 +69,7 @@ def _tracked(tracking_id: str):
         ticket = hall.ticket_by_tracking(tracking_id)
         ticket = dataclasses.replace(ticket) if ticket else None
     if ticket is None:
-        raise BadRequest("not_found", "no ticket with this tracking id", 404)
+        raise NotFound("no ticket with this tracking id")
     return ticket
 
 
@@ -96,7 +97,7 @@ def notify_post(args, body: NotifyBody):
     ext, citizen = app_ext(), citizen_state()
     if (body.phone is None) == (body.email is None):
         raise Refused("invalid_body", "send exactly one of phone and email",
-                      text("notify_need_contact", "vi"), 400)
+                      text("notify_need_contact", "vi"), kind="invalid")
     channel = "sms" if body.phone is not None else "email"
     if channel not in citizen.settings.notify.channels or citizen.worker is None:
         raise Refused("notifications_unavailable", f"this centre sends no {channel} messages",
@@ -104,7 +105,8 @@ def notify_post(args, body: NotifyBody):
     try:
         address = normalize_phone(body.phone) if channel == "sms" else normalize_email(body.email)
     except InvalidContact as exc:
-        raise Refused(f"invalid_{'phone' if channel == 'sms' else 'email'}", str(exc), exc.message_vi, 400) from None
+        raise Refused(f"invalid_{'phone' if channel == 'sms' else 'email'}", str(exc), exc.message_vi,
+                      kind="invalid") from None
     ticket = _tracked(args["tracking_id"])
     if ticket.state is not TicketState.WAITING:
         raise Refused("ticket_not_waiting", f"ticket {ticket.code} is {ticket.state.value}, not waiting",

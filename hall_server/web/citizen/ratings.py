@@ -11,6 +11,7 @@ from flask_login import current_user
 from pydantic import Field, StrictInt
 
 from ...citizen import rating as rt
+from ...engine.errors import NotFound
 from .. import schemas as s
 from ..api import BadRequest, add_query
 from ..auth import Forbidden, Unauthenticated, current_actor, device_actor
@@ -116,7 +117,7 @@ def rating_pending(args):
     now = ext.service.clock()
     with ext.service.read() as hall:
         if counter not in hall.counters:
-            raise BadRequest("not_found", f"unknown counter {counter}", 404)
+            raise NotFound(f"unknown counter {counter}")
         ticket = rt.rateable_ticket(hall, counter, now, window)
         ticket = dataclasses.replace(ticket) if ticket else None
     if ticket is not None and rt.is_rated(ext.store.engine, ext.config.id, ticket.id):
