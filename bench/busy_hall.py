@@ -15,7 +15,7 @@ twice, no ticket was called twice.
     python -m bench.busy_hall --db postgres --via service --seconds 20          # HallService, 12 threads
     python -m bench.busy_hall --roundtrips                                      # PostgreSQL round trips/command
 
-``--via http`` (default) starts real servers with ``python -m hall_server serve`` (tests/live.py)
+``--via http`` (default) starts real servers with ``python -m hall_server serve`` (hall_server.testing.LiveServer)
 and drives them from aiohttp clients in this process; ``--via service`` calls
 ``HallService.execute`` from 12 threads in this process (what the HTTP workers do), with
 ``shared`` set as the server sets it. ``--roundtrips`` runs commands one at a time through a TCP
@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import socket
 import statistics
 import sys
@@ -41,10 +39,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+from .record import begin, write_result
 
 PG = os.environ.get("MOTCUA_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("MOTCUA_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -52,19 +51,6 @@ KIOSKS, COUNTERS = 4, 8
 # Fields served by counters 1–8 of config/demo_hall.toml.
 FIELDS = ["DD", "XD", "MT", "HT", "CT", "KD", "GT", "LD", "NC", "BT", "GD", "YT", "VH", "NN", "TG"]
 IDLE_WAIT = 0.010
-RESULTS = Path(__file__).with_name("results")
-
-
-def machine() -> dict:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "arch": platform.machine(), "system": platform.platform()}
 
 
 def fresh_pg() -> str:
@@ -515,8 +501,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--tag", default="", help="suffix for the results file (e.g. before, after)")
     args = ap.parse_args(argv)
 
-    record = {"benchmark": "busy_hall", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "python": sys.version.split()[0], "machine": machine(), "loadavg_start": os.getloadavg()}
+    begin()
+    record: dict = {"python": sys.version.split()[0]}
     if args.roundtrips:
         record |= {"roundtrips_per_command": roundtrips()}
         name = "busy_hall-roundtrips"
@@ -533,10 +519,8 @@ def main(argv=None) -> dict:
         name = f"busy_hall-{args.db}-{args.via}-{args.processes}p"
     if args.tag:
         name += f"-{args.tag}"
-    record["loadavg_end"] = os.getloadavg()
-    print(json.dumps(record, indent=2))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
+    path = write_result(name, record)  # with the machine, the date and the load average at start and end
+    print(path.read_text())
     return record
 
 
