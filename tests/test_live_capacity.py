@@ -213,3 +213,51 @@ def test_serve_says_when_the_open_files_limit_is_below_the_connection_cap(tmp_pa
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_phones_far_back_are_told_at_a_calm_pace_and_state_changes_at_once(tmp_path):
+    """A call moves everyone in the field up by one: the citizen near the front sees it at once, the
+    one 25th in line later (their phone would otherwise redraw on every call), and a call of their
+    own ticket reaches them at once."""
+    with LiveServer(tmp_path) as server:
+        headers = {"Authorization": f"Bearer {KIOSK}"}
+        box = {"Authorization": f"Bearer {BUTTONS_1}"}
+        for n in (1, 2):  # only counter 1 calls Đất đai (DD)
+            requests.post(server.url + f"/api/v1/counters/{n}/pause", headers=box, timeout=5)
+        requests.post(server.url + "/api/v1/counters/1/resume", headers=box, timeout=5)
+        tickets = [requests.post(server.url + "/api/v1/tickets", json={"field": "DD"}, headers=headers,
+                                 timeout=5).json()["ticket"] for _ in range(27)]
+        phones = {}
+        for who, ticket in (("near", tickets[2]), ("far", tickets[26])):
+            phone = socketio.Client(reconnection=False)
+            heard: list = []
+            phone.on("ticket", heard.append)
+            phone.connect(server.url, auth={"track": ticket["tracking_id"]}, transports=["websocket"],
+                          wait_timeout=10)
+            phones[who] = (phone, heard)
+        try:
+            assert _wait_for_status(phones["near"][1], lambda s: s["people_ahead"] == 2)
+            assert _wait_for_status(phones["far"][1], lambda s: s["people_ahead"] == 26)
+            requests.post(server.url + "/api/v1/counters/1/call-next", headers=box, timeout=5)
+            assert _wait_for_status(phones["near"][1], lambda s: s["people_ahead"] == 1, timeout=2)
+            time.sleep(1.5)
+            assert [s["people_ahead"] for s in phones["far"][1]] == [26]  # not yet: 25 can wait a while
+            # call everyone before the far ticket: its own call reaches it at once
+            for _ in range(26):
+                requests.post(server.url + "/api/v1/counters/1/finish", headers=box, timeout=5)
+                requests.post(server.url + "/api/v1/counters/1/call-next", headers=box, timeout=5)
+            started = time.monotonic()
+            assert _wait_for_status(phones["far"][1], lambda s: s["state"] == "called", timeout=3)
+            assert time.monotonic() - started < 2.0
+        finally:
+            for phone, _ in phones.values():
+                phone.disconnect()
+
+
+def _wait_for_status(heard: list, check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if heard and check(heard[-1]):
+            return True
+        time.sleep(0.02)
+    return False

@@ -7,7 +7,8 @@ Two rules keep the loop responsive and the events in order:
 
 * Threads (Flask requests run by a2wsgi, the service's commits, background workers) never touch
   a socket: they call :meth:`Live.emit`, which hands the message to the loop. One task sends
-  the messages in the order they were handed over, so events leave in sequence order.
+  the messages in the order they were handed over, so events leave in sequence order; phones'
+  ticket updates (``bulk``) wait until nothing else is waiting, so they never delay a call.
 * Work that may block (the hall lock, SQLite and its fsync, PostgreSQL, argon2) never runs on the
   loop: socket handlers call :meth:`Live.run`, which uses a bounded thread pool.
 
@@ -22,6 +23,7 @@ page) is refused at once with ``overloaded``; devices and staff use a reserve ab
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
@@ -88,7 +90,8 @@ class Live:
         self.capacity = capacity or Capacity()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="live")
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._outbox: asyncio.Queue | None = None
+        self._outbox: collections.deque | None = None
+        self._bulk: collections.deque = collections.deque()
         self.counts = dict.fromkeys(self.KINDS, 0)
         self.kinds: dict[str, str] = {}
 
@@ -96,21 +99,38 @@ class Live:
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start sending on ``loop`` (called from the loop, once the server runs)."""
         self.loop = loop
-        self._outbox = asyncio.Queue()
+        self._outbox = collections.deque()  # events, snapshots, alerts: in order, first
+        self._bulk = collections.deque()  # phones' ticket updates: in order, after the outbox
+        self._wake = asyncio.Event()
         self._sender = loop.create_task(self._send_all(), name="live-sender")
 
     async def _send_all(self) -> None:
-        assert self._outbox is not None
+        """One sender: everything in the outbox before any phone update, each queue in order.
+
+        A burst of thousands of phone updates never holds a call back from the displays.
+        """
         while True:
-            event, data, to = await self._outbox.get()
+            if self._outbox:
+                event, data, to = self._outbox.popleft()
+            elif self._bulk:
+                event, data, to = self._bulk.popleft()
+            else:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
             try:
                 await self.sio.emit(event, data, to=to)
             except Exception:  # one failed send must not stop the others
                 log.exception("could not send %s to %s", event, to)
 
-    def emit(self, event: str, data, *, to: str) -> None:
+    def _put(self, queue: collections.deque, item: tuple) -> None:
+        queue.append(item)
+        self._wake.set()
+
+    def emit(self, event: str, data, *, to: str, bulk: bool = False) -> None:
         """Send ``event`` to a room or a socket id, from any thread, in the order of the calls.
 
+        ``bulk`` messages (phones' ticket updates) go after everything else that is waiting.
         Before the server runs (an app used in-process, e.g. by tests or the CLI) there is
         nobody to send to and the message is dropped.
         """
@@ -118,7 +138,7 @@ class Live:
         if loop is None or outbox is None or loop.is_closed():
             return
         try:
-            loop.call_soon_threadsafe(outbox.put_nowait, (event, data, to))
+            loop.call_soon_threadsafe(self._put, self._bulk if bulk else outbox, (event, data, to))
         except RuntimeError:  # the loop closed while we were handing over (shutting down)
             pass
 

@@ -67,6 +67,8 @@ def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
     issue_limit = parse_limit(rate_limit)
     limiter = FixedWindowRateLimiter(ext.limiter.storage)
 
+    tracker_updates = TrackerUpdater(ext)
+
     def in_app(fn):
         """Run ``fn`` in the pool, inside the Flask app's context (current_app, config)."""
 
@@ -112,7 +114,9 @@ def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
             ticket = hall.ticket_by_tracking(tracking_id)
             if ticket is None:
                 return False
-            live.emit("ticket", ticket_status(ext, hall, ticket), to=sid)
+            status = ticket_status(ext, hall, ticket)
+            live.emit("ticket", status, to=sid)
+            tracker_updates.told(tracking_id, status)
         return True
 
     def send_snapshot(sid) -> int:
@@ -258,8 +262,6 @@ def init_sockets(app, ext, rate_limit: str = "20/minute") -> None:
     async def on_unknown(event, sid, *args):
         return _err(404, "unknown_event", f"no such event {str(event)[:40]!r}; see docs/protocol.md")
 
-    tracker_updates = TrackerUpdater(ext)
-
     def publish(events: list[Event], service) -> None:
         # Runs under the service's commit lock, so events are handed over in sequence order.
         for event in events:
@@ -295,9 +297,17 @@ class TrackerUpdater:
     """Sends phones fresh ticket status, off the command path.
 
     Displays and counters get events at once; phone updates (people ahead, estimate) are
-    computed by one background thread that coalesces bursts, so thousands of phones never
-    delay a call.
+    computed by one background thread that coalesces bursts and go out after everything else
+    (``Live.emit(bulk=True)``), so thousands of phones never delay a call. A change of state
+    (called, recalled, served, transferred …) goes out at once; a citizen near the front hears of
+    every move; one far back hears at most every :data:`PACE` seconds (their count changes with
+    every call in their field, and nobody needs to see 412 become 411 the moment it does).
     """
+
+    COALESCE_SECONDS = 0.25  # phones may lag a quarter second; displays never wait for them
+    SWEEP_SECONDS = 2.0  # with other processes writing, look at every followed ticket this often
+    #: (people ahead at most, seconds between two updates that only move the count or the estimate)
+    PACE = ((5, 0.0), (20, 5.0), (100, 15.0), (None, 30.0))
 
     def __init__(self, ext):
         import threading
@@ -306,6 +316,8 @@ class TrackerUpdater:
         self._fields: set[str] = set()
         self._tickets: set[int] = set()
         self._last: dict[str, dict] = {}  # what each followed ticket's phone was last told
+        self._sent_at: dict[str, float] = {}  # and when
+        self._deferred: set[str] = set()  # changed, but told recently: told when its pace allows
         self._wake = threading.Condition()
         threading.Thread(target=self._run, name="tracker-updates", daemon=True).start()
 
@@ -322,9 +334,17 @@ class TrackerUpdater:
                     self._fields.update(data["counter"]["fields"])
             self._wake.notify()
 
-    COALESCE_SECONDS = 0.25  # phones may lag a quarter second; displays never wait for them
+    def told(self, tracking_id: str, status: dict) -> None:
+        """A phone was just sent ``status`` (when it connected): pace the next update from now."""
+        import time
 
-    SWEEP_SECONDS = 2.0  # with other processes writing, look at every followed ticket this often
+        with self._wake:
+            self._last[tracking_id] = status
+            self._sent_at[tracking_id] = time.monotonic()
+
+    @classmethod
+    def pace(cls, people_ahead: int) -> float:
+        return next(seconds for most, seconds in cls.PACE if most is None or people_ahead <= most)
 
     def _run(self) -> None:
         import time
@@ -332,13 +352,14 @@ class TrackerUpdater:
         while not stopping.is_set():
             with self._wake:
                 if not self._fields and not self._tickets:
-                    self._wake.wait(self.SWEEP_SECONDS if self.ext.service.shared else 5.0)
+                    self._wake.wait(1.0 if self._deferred else (self.SWEEP_SECONDS if self.ext.service.shared else 5.0))
             if stopping.is_set():
                 return
-            sweep = not self._fields and not self._tickets  # woke by time: another process may have written
-            if sweep and not self.ext.service.shared:
+            woke = bool(self._fields or self._tickets)
+            sweep = not woke and self.ext.service.shared  # another process may have written
+            if not woke and not sweep and not self._deferred:
                 continue
-            if not sweep:
+            if woke:
                 time.sleep(self.COALESCE_SECONDS)
             with self._wake:
                 fields, tickets = self._fields, self._tickets
@@ -349,18 +370,37 @@ class TrackerUpdater:
                 log.exception("tracker update failed")
 
     def _send(self, fields: set[str], tickets: set[int], sweep: bool = False) -> None:
+        import time
+
         out = []
+        now = time.monotonic()
         with self.ext.service.read() as hall:
-            estimates = wait_estimates(self.ext, hall)  # one replay for every phone
+            estimates = None
             for tracking_id in list(self.ext.trackers):
                 ticket = hall.ticket_by_tracking(tracking_id)
-                if ticket is not None and (sweep or ticket.field in fields or ticket.id in tickets):
-                    status = ticket_status(self.ext, hall, ticket, estimates)
-                    if self._last.get(tracking_id) != status:
-                        out.append((tracking_id, status))
-                        self._last[tracking_id] = status
+                if ticket is None or not (sweep or ticket.field in fields or ticket.id in tickets
+                                          or tracking_id in self._deferred):
+                    continue
+                if estimates is None:
+                    estimates = wait_estimates(self.ext, hall) or {}  # one replay for every phone
+                status = ticket_status(self.ext, hall, ticket, estimates)
+                last = self._last.get(tracking_id)
+                if last == status:
+                    self._deferred.discard(tracking_id)
+                    continue
+                moved = last is None or any(last.get(k) != status.get(k) for k in ("state", "counter", "recalls",
+                                                                                     "field"))
+                if moved or now - self._sent_at.get(tracking_id, 0.0) >= self.pace(status["people_ahead"]):
+                    out.append((tracking_id, status))
+                    self._last[tracking_id] = status
+                    self._sent_at[tracking_id] = now
+                    self._deferred.discard(tracking_id)
+                else:
+                    self._deferred.add(tracking_id)
         for tracking_id in list(self._last):
             if tracking_id not in self.ext.trackers:
-                del self._last[tracking_id]
+                self._last.pop(tracking_id, None)
+                self._sent_at.pop(tracking_id, None)
+                self._deferred.discard(tracking_id)
         for tracking_id, status in out:
-            self.ext.live.emit("ticket", status, to=ticket_room(tracking_id))
+            self.ext.live.emit("ticket", status, to=ticket_room(tracking_id), bulk=True)
