@@ -601,31 +601,39 @@ async def issue_phase(url: str, seconds: float, clients: int) -> dict:
             "duplicate_numbers_in_answers": len(codes) - len(set(codes))}
 
 
-async def cap_phase(ws_url: str, args, received: dict) -> dict:
+async def cap_phase(ws_url: str, args, received: dict, below_cap: int = 0) -> dict:
+    """``below_cap``: trackers that failed to connect earlier; as many more are opened first, so the
+    last ``--past-cap`` attempts are past the cap."""
     refusals, outcomes = [], Counter()
     extra = []
-    for k in range(args.past_cap):
+    for k in range(args.past_cap + min(below_cap, 5000)):
         outcome, ws, _, seconds = await sio_open(ws_url, {"track": tracking_id(k % args.tickets)}, args.timeout, args.deflate)
         outcomes[outcome] += 1
         if ws is not None:
             extra.append(ws)
         else:
             refusals.append(seconds * 1000)
+    t0 = time.perf_counter()
     outcome, ws, early, seconds = await sio_open(ws_url, {"token": display_token(0)}, args.timeout, args.deflate)
     snapshot = any(m.startswith('42["snapshot"') for m in early)
     if ws is not None and not snapshot:
         try:
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(30):
                 while not snapshot:
                     msg = await ws.recv()
+                    if msg == "2":
+                        await ws.send("3")
                     snapshot = msg.startswith('42["snapshot"')
         except (TimeoutError, ConnectionClosed):
             pass
+    snapshot_ms = round((time.perf_counter() - t0) * 1000, 1) if snapshot else None
     for w in extra + ([ws] if ws is not None else []):
         await w.close()
-    return {"extra_trackers": args.past_cap, "outcomes": dict(outcomes),
+    return {"extra_trackers": args.past_cap + min(below_cap, 5000), "below_cap_before": below_cap,
+            "outcomes": dict(outcomes),
             "refusal_p50_ms": pct(refusals, 50), "refusal_max_ms": round(max(refusals), 1) if refusals else None,
-            "display_past_cap": outcome, "display_got_snapshot": snapshot, "display_connect_ms": round(seconds * 1000, 1)}
+            "display_past_cap": outcome, "display_got_snapshot": snapshot, "display_connect_ms": round(seconds * 1000, 1),
+            "display_snapshot_ms": snapshot_ms}
 
 
 def profile(server: Server, seconds: int, out: Path) -> dict:
@@ -666,6 +674,9 @@ async def run(args) -> dict:
     }
     needed = args.trackers + args.displays + args.boxes + args.past_cap + 2000
     result["nofile_limit"] = raise_nofile(needed)
+    if result["nofile_limit"][0] < needed:
+        print(f"WARNING: open-files limit {result['nofile_limit'][0]} (hard limit, not raisable here) is below the "
+              f"~{needed} this run needs: the server inherits it, connections past it fail with EMFILE", flush=True)
     python, cwd, description = build_variant(args.variant, args.ref)
     result["server_code"] = description
     tmp = Path(tempfile.mkdtemp(prefix=f"motcua-conn-{args.variant}-"))
@@ -778,7 +789,8 @@ async def run(args) -> dict:
             phases["past_cap"] = {"skipped": "n/a: this server has no --max-connections (serve --help)"}
             print(f"[{args.variant}] past the cap: n/a (no --max-connections in serve --help)", flush=True)
         else:
-            phases["past_cap"] = await cap_phase(ws_url, args, received) | {
+            below = args.trackers - phases["trackers_after_calls"]["trackers_still_connected"]
+            phases["past_cap"] = await cap_phase(ws_url, args, received, max(below, 0)) | {
                 "max_connections": cap, "loadavg": loadavg()}
             print(f"[{args.variant}] past the cap {phases['past_cap']}", flush=True)
         alive = server.proc.poll() is None
@@ -912,13 +924,15 @@ def table() -> str:
             if "skipped" in cap:
                 cap_text = "n/a"
             else:
-                cap_text = (f"{cap.get('refusal_p50_ms')} / {cap.get('refusal_max_ms')}; display "
-                            f"{'connects' if cap.get('display_got_snapshot') else cap.get('display_past_cap')}")
+                cap_text = f"{cap.get('refusal_p50_ms')} / {cap.get('refusal_max_ms')}; display {cap.get('display_past_cap')}"
+                if cap.get("display_past_cap") == "ok":
+                    cap_text += (f", snapshot after {cap['display_snapshot_ms']} ms" if cap.get("display_snapshot_ms")
+                                 else (" with snapshot" if cap.get("display_got_snapshot") else ", no snapshot in 5 s"))
                 if set(cap.get("outcomes", {})) - {"refused"}:
                     cap_text += f" {cap['outcomes']}"
             code = r["server_code"].split(",")[0].replace("commit ", "").replace(" + bench/variants/", "+")
             rows.append(
-                f"| {variant} ({code}) | {key.partition('@')[0]} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
+                f"| {variant} ({code}) | {key.replace('@', ' · ')} | {ca.get('connected')} / {ca.get('planned')} | {ca.get('seconds')} | {health} "
                 f"| {calls} | {missing} | {t.get('called_tracked_updated', '–')} / {t.get('called_tracked', '–')} "
                 f"| {dropped} | {p.get('memory_base', {}).get('total_mb')} → {p.get('memory_full', {}).get('total_mb')} "
                 f"| {p.get('memory_full', {}).get('per_connection_kb')} | {issue} | {cap_text} "
