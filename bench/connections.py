@@ -927,7 +927,8 @@ def table() -> str:
                 cap_text = f"{cap.get('refusal_p50_ms')} / {cap.get('refusal_max_ms')}; display {cap.get('display_past_cap')}"
                 if cap.get("display_past_cap") == "ok":
                     cap_text += (f", snapshot after {cap['display_snapshot_ms']} ms" if cap.get("display_snapshot_ms")
-                                 else (" with snapshot" if cap.get("display_got_snapshot") else ", no snapshot in 5 s"))
+                                 else (" with snapshot" if cap.get("display_got_snapshot") else
+                                       f", no snapshot in {30 if 'display_snapshot_ms' in cap else 5} s"))
                 if set(cap.get("outcomes", {})) - {"refused"}:
                     cap_text += f" {cap['outcomes']}"
             code = r["server_code"].split(",")[0].replace("commit ", "").replace(" + bench/variants/", "+")
