@@ -287,7 +287,8 @@ def test_call_from_counter_reaches_display_within_a_second(pages, server):
     assert display.evaluate("window.__calls[1]") == [code, 1, True]
     assert display.locator("#call-recall").is_visible()
 
-    counter.keyboard.press("s")
+    with counter.expect_response(lambda r: r.url.endswith("/start")):  # the terminal takes one command at a time
+        counter.keyboard.press("s")
     counter.locator("#cur-state", has_text="Đang phục vụ").wait_for()
     counter.keyboard.press("f")
     counter.locator("#cur-code", has_text="–").wait_for()
@@ -318,7 +319,8 @@ def test_counter_shows_a_refused_action_in_vietnamese(pages, server):
     counter.locator("#wait-list li[data-field='DD'] .wl-next", has_text=first["code"]).wait_for()
 
     # pause and resume with P; a paused counter may not call
-    counter.keyboard.press("p")
+    with counter.expect_response(lambda r: r.url.endswith("/pause")):  # one command at a time
+        counter.keyboard.press("p")
     counter.locator("#counter-status", has_text="Tạm nghỉ").wait_for()
     counter.keyboard.press("n")
     counter.locator("#term-msg", has_text="Quầy đang tạm nghỉ.").wait_for()

@@ -8,6 +8,7 @@ Every skip goes through ``need(...)`` in tests/conftest.py, which MOTCUA_REQUIRE
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 from pathlib import Path
 
 from .conftest import ROOT
@@ -18,7 +19,10 @@ SKIPPING = {"skip", "skipif", "importorskip"}
 
 def _direct_skips(path: Path) -> list[str]:
     found = []
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # parsed on a thread of its own: CPython 3.11's parser can fail with "AST constructor recursion
+    # depth mismatch" when called deep in a stack that other tests left behind
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        tree = pool.submit(ast.parse, path.read_text(encoding="utf-8"), filename=str(path)).result()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in SKIPPING:
             found.append(f"{path.name}:{node.lineno}: .{node.attr}")
