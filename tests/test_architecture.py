@@ -10,6 +10,7 @@ checked to stay what docs/architecture.md says it is.
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,10 @@ def imports_of(path: Path, source: str | None = None) -> list[Import]:
     """The imports of the file at ``path`` (or of ``source``, as if it were that file)."""
     module = _module_name(path)
     is_package = path.name == "__init__.py"
-    tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"), filename=str(path))
+    text = source if source is not None else path.read_text(encoding="utf-8")
+    # on a thread of its own: CPython 3.11's parser can fail deep in a stack other tests left behind
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        tree = pool.submit(ast.parse, text, filename=str(path)).result()
     found: list[Import] = []
 
     def visit(node: ast.AST, lazy: bool) -> None:
