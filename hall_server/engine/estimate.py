@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .model import Ticket
 
 #: The mean service time, in minutes, wherever none has been measured yet: the overall mean of the
-#: synthetic hall profile (DESIGN §5; hall_server.queueing.profile). The one place this number lives.
+#: synthetic hall profile (docs/simulation.md; hall_server.queueing.profile). The one place this number lives.
 DEFAULT_SERVICE_MINUTES = 9.3
 
 

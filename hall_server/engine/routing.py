@@ -6,7 +6,7 @@ fields the calling counter serves, and returns the chosen ticket id or None::
     policy = OldestEligibleFirst()
     ticket_id = policy.choose(queues, ("DD", "XD"), counter_number)
 
-*Effective time* is the issue time minus the priority head start (DESIGN §2), so a
+*Effective time* is the issue time minus the priority head start (docs/simulation.md), so a
 priority citizen goes ahead of at most ``head start`` worth of earlier arrivals.
 """
 
