@@ -4,7 +4,7 @@
     >>> hall = store.load_hall(config)            # state as it was when the process died
     >>> with store.transaction(config.id) as tx:  # locks the centre row
     ...     result = hall.execute(cmd, at)
-    ...     tx.write(result)
+    ...     tx.apply([WriteSet.of(config.id, result, hall)])
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a commit is on disk before the
 command is answered, so a power cut loses nothing that a citizen was told.
@@ -134,10 +134,6 @@ class Transaction:
         self.conn = conn
         self.centre_id = centre_id
         self.db_seq = db_seq
-
-    def write(self, result: Result, hall: Hall) -> None:
-        """Persist one command's result: changed tickets and counters, events, transitions."""
-        self.apply([WriteSet.of(self.centre_id, result, hall)])
 
     def apply(self, writesets: list[WriteSet]) -> None:
         """Persist several commands' writes in order, in this transaction (group commit)."""

@@ -164,10 +164,6 @@ class Live:
         if kind is not None:
             self.counts[kind] -= 1
 
-    def stats(self) -> dict:
-        return dict(self.counts) | {"total": sum(self.counts.values()),
-                                    "max_connections": self.capacity.max_connections,
-                                    "reserved": self.capacity.reserved}
 
 
 def open_files_limit(wanted: int) -> tuple[int, int]:
